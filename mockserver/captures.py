@@ -1,0 +1,101 @@
+"""Captured deliveries read from files: JSON Lines of `{"query": {...}, "body": {...}}`, or one raw body.
+
+A capture is evidence from production or a test run, so a bad line is reported with its line
+number and reading goes on; nothing here raises on bad content.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["CaptureError", "CapturedDelivery", "read_captures", "read_raw_body"]
+
+
+@dataclass(frozen=True)
+class CapturedDelivery:
+    """One delivery from a capture file, or the reason its line could not be read."""
+
+    source: str
+    line: int
+    query: Mapping[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    content_type: str = "application/json"
+    error: str | None = None
+
+    @property
+    def location(self) -> str:
+        return f"{self.source}:{self.line}"
+
+
+class CaptureError(Exception):
+    """The capture file itself cannot be read (missing, unreadable, a directory)."""
+
+
+def _query_of(raw: Any) -> dict[str, str] | str:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        return f'"query" must be an object of query parameters, not {type(raw).__name__}'
+    query: dict[str, str] = {}
+    for key, value in raw.items():
+        if isinstance(value, (dict, list)):
+            return f'"query.{key}" must be a string or a number'
+        query[str(key)] = "" if value is None else (json.dumps(value) if isinstance(value, bool) else str(value))
+    return query
+
+
+def _delivery(source: str, number: int, text: str) -> CapturedDelivery:
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        hint = " (the line looks truncated)" if exc.pos >= len(text.rstrip()) else ""
+        return CapturedDelivery(source, number, error=f"not valid JSON: {exc.msg} at column {exc.colno}{hint}")
+    if not isinstance(record, dict):
+        return CapturedDelivery(source, number, error=f"expected an object with \"query\" and \"body\", got {type(record).__name__}")
+    unknown = sorted(set(record) - {"query", "body", "raw_body", "content_type", "headers"})
+    if unknown:
+        return CapturedDelivery(source, number, error=f"unknown keys {', '.join(map(repr, unknown))} (expected \"query\" and \"body\")")
+    if "body" not in record and "raw_body" not in record:
+        return CapturedDelivery(source, number, error='missing "body" (or "raw_body", the body as a string)')
+    query = _query_of(record.get("query"))
+    if isinstance(query, str):
+        return CapturedDelivery(source, number, error=query)
+    if "raw_body" in record:
+        if not isinstance(record["raw_body"], str):
+            return CapturedDelivery(source, number, error='"raw_body" must be a string')
+        body = record["raw_body"].encode("utf-8", "surrogateescape")
+    else:
+        body = json.dumps(record["body"], ensure_ascii=False).encode()
+    content_type = str(record.get("content_type", "application/json"))
+    return CapturedDelivery(source, number, query=query, body=body, content_type=content_type)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise CaptureError(f"{path} is a directory, not a capture file") from None
+    except OSError as exc:
+        raise CaptureError(f"cannot read {path}: {exc.strerror}") from None
+    return data.decode("utf-8", "replace")
+
+
+def read_captures(path: Path) -> Iterator[CapturedDelivery]:
+    """Deliveries from a JSON Lines capture, one per non-blank line; bad lines carry an error."""
+    text = _read_text(path)
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            yield _delivery(str(path), number, line)
+
+
+def read_raw_body(path: Path, query: Mapping[str, str]) -> CapturedDelivery:
+    """A file holding one raw JSON body, sent with `query` (built for the command given)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CaptureError(f"cannot read {path}: {exc.strerror}") from None
+    return CapturedDelivery(str(path), 1, query=dict(query), body=data)

@@ -1,0 +1,51 @@
+"""The `mockserver` command: a group whose subcommands are imported only when used.
+
+Each subcommand lives in its own module, so `mockserver --help` stays fast and a command's
+heavy dependencies (connexion, schemathesis) load only for the command that needs them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+from mockserver import __version__
+
+__all__ = ["main"]
+
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "fuzz": ("mockserver.cli.fuzz", "Property-test a real webhook backend against the contract and delivery rules."),
+    "generate": ("mockserver.cli.generate", "Render typed code (models, server stub, client) from the contract."),
+    "send": ("mockserver.cli.send", "Fire one signed webhook at a URL through the generated client."),
+    "serve": ("mockserver.cli.serve", "Run the mock app backend: validation, scripted answers, a journal."),
+    "validate": ("mockserver.cli.validate", "Check captured deliveries against the contract."),
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in _COMMANDS:
+            return None
+        module = importlib.import_module(_COMMANDS[cmd_name][0])
+        command: click.Command = module.command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, help_) for name, (_, help_) in sorted(_COMMANDS.items())]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="mockserver")
+def main(**_: Any) -> None:
+    """Tencent Cloud Chat Official Account webhooks, done right.
+
+    Every command reads one contract, openapi.yaml (the bundled one unless --spec says
+    otherwise). Exit codes: 0 success, 1 a check failed, 2 a usage error.
+    """

@@ -1,0 +1,172 @@
+"""Checks a delivery (query string + body) and an answer against the contract.
+
+Requests go through openapi-core, configured with the kit's discriminator-aware schema
+validator, so parameters are cast and checked exactly as the OpenAPI document says. The rules a
+schema cannot express (query and body naming the same command) are added here, once, for every
+caller: the `validate` command, the mock server's journal and the fuzzer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from openapi_core import Config, OpenAPI
+from openapi_core.datatypes import RequestParameters
+from openapi_core.validation.request.exceptions import (
+    InvalidRequestBody,
+    MissingRequestBody,
+    MissingRequiredParameter,
+    ParameterValidationError,
+    RequestBodyValidationError,
+)
+from openapi_core.validation.request.validators import V30RequestValidator
+from openapi_core.validation.schemas.factories import SchemaValidatorsFactory
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+from mockserver.contract import Contract, UnknownCommand, load_contract
+from mockserver.schema import (
+    RequestSchemaValidator,
+    ResponseSchemaValidator,
+    Violation,
+    make_validator,
+    violations_of,
+)
+
+__all__ = ["DeliveryValidator", "PlainRequest", "Violation"]
+
+
+class _KitRequestValidator(V30RequestValidator):
+    schema_validators_factory = SchemaValidatorsFactory(RequestSchemaValidator)
+
+
+@dataclass
+class PlainRequest:
+    """An openapi-core request built from captured data rather than from a web framework."""
+
+    query: Mapping[str, str]
+    body: bytes | None
+    content_type: str = "application/json"
+    path: str = "/"
+    method: str = "post"
+    host_url: str = "http://127.0.0.1"
+
+    @property
+    def parameters(self) -> RequestParameters:
+        return RequestParameters(query=ImmutableMultiDict(self.query), header=Headers())
+
+
+def _leaf(error: Any) -> Iterable[Any]:
+    """Descend into a plain (undiscriminated) oneOf/anyOf, following the closest branch."""
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        branches: dict[Any, list[Any]] = {}
+        for sub in error.context:
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        closest = min(branches.values(), key=len)
+        for sub in closest:
+            yield from _leaf(sub)
+        return
+    yield error
+
+
+class DeliveryValidator:
+    """Validates deliveries and answers for one contract; build it once and reuse it."""
+
+    def __init__(self, contract: Contract | None = None) -> None:
+        self.contract = contract if contract is not None else load_contract()
+        self._api = OpenAPI.from_dict(
+            dict(self.contract.document),
+            config=Config(spec_validator_cls=None, request_validator_cls=_KitRequestValidator),
+        )
+        components = self.contract.document.get("components")
+        self._response_validators = {
+            webhook.command: make_validator(ResponseSchemaValidator, {"$ref": webhook.response_ref}, components)
+            for webhook in self.contract.webhooks
+        }
+        self._command_param = self.contract.parameter("command").name
+
+    # ----------------------------------------------------------------- requests
+    def check_request(
+        self, query: Mapping[str, str], body: bytes | None, content_type: str = "application/json"
+    ) -> list[Violation]:
+        """Every way this delivery breaks the contract; an empty list means it conforms."""
+        request = PlainRequest(query=query, body=body, content_type=content_type)
+        found: list[Violation] = []
+        for error in self._api.iter_request_errors(request):
+            found.extend(self._explain(error))
+        found.extend(self._cross_checks(query, body))
+        return sorted(set(found))
+
+    def _explain(self, error: Exception) -> list[Violation]:
+        cause = error.__cause__
+        if isinstance(error, ParameterValidationError):
+            field = f"query.{error.name}"
+            if isinstance(error, MissingRequiredParameter):
+                return [Violation(field, "required query parameter is missing")]
+            schema_errors = getattr(cause, "schema_errors", None)
+            if schema_errors:
+                leaves = [leaf for e in schema_errors for leaf in _leaf(e)]
+                return [Violation(field, v.reason) for v in violations_of(leaves, "")]
+            return [Violation(field, str(cause or error))]
+        if isinstance(error, MissingRequestBody):
+            return [Violation("body", "the request body is required")]
+        if isinstance(error, InvalidRequestBody) and getattr(cause, "schema_errors", None):
+            leaves = [leaf for e in cause.schema_errors for leaf in _leaf(e)]  # type: ignore[union-attr]
+            return violations_of(leaves, "body")
+        if isinstance(error, RequestBodyValidationError):
+            name = type(cause).__name__ if cause is not None else ""
+            if name == "MediaTypeNotFound":
+                return [Violation("header.Content-Type", f"{cause}")]
+            return [Violation("body", f"not valid JSON: {cause}" if name == "MediaTypeDeserializeError" else str(cause or error))]
+        return [Violation("request", str(error))]
+
+    def _cross_checks(self, query: Mapping[str, str], body: bytes | None) -> list[Violation]:
+        """The rule no schema can state: the query and the body name the same webhook."""
+        if not body:
+            return []
+        try:
+            document = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return []
+        if not isinstance(document, dict):
+            return []
+        in_query = query.get(self._command_param)
+        in_body = document.get(self.contract.command_field)
+        if in_query is not None and in_body is not None and in_query != in_body:
+            return [
+                Violation(
+                    f"query.{self._command_param}",
+                    f"{in_query!r} does not match the body's {self.contract.command_field} {in_body!r}",
+                )
+            ]
+        return []
+
+    # ---------------------------------------------------------------- responses
+    def check_response(self, command: str, status: int, body: bytes, content_type: str | None = None) -> list[Violation]:
+        """Whether an answer to `command` is one the Chat backend counts as a conforming success."""
+        try:
+            validator = self._response_validators[command]
+        except KeyError:
+            raise UnknownCommand(command, self.contract.commands) from None
+        found: list[Violation] = []
+        if status != 200:
+            found.append(Violation("status", f"{status} is not 200; the Chat backend counts it as a failure"))
+        if content_type is not None and "json" not in content_type.lower():
+            found.append(Violation("header.Content-Type", f"{content_type!r} is not a JSON media type"))
+        try:
+            document = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            found.append(Violation("body", f"not valid JSON: {exc}"))
+            return found
+        found.extend(violations_of(validator.iter_errors(document), "body"))
+        return found
+
+    def check_response_document(self, command: str, document: Any) -> list[Violation]:
+        """Schema check of an already-parsed answer to `command` (scripted responses, examples)."""
+        try:
+            validator = self._response_validators[command]
+        except KeyError:
+            raise UnknownCommand(command, self.contract.commands) from None
+        return violations_of(validator.iter_errors(document), "body")
