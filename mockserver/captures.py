@@ -52,13 +52,19 @@ def _delivery(source: str, number: int, text: str) -> CapturedDelivery:
     try:
         record = json.loads(text)
     except json.JSONDecodeError as exc:
-        hint = " (the line looks truncated)" if exc.pos >= len(text.rstrip()) else ""
-        return CapturedDelivery(source, number, error=f"not valid JSON: {exc.msg} at column {exc.colno}{hint}")
+        # A line cut short ends inside a string or right where more JSON was expected.
+        truncated = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+        hint = " (the line looks truncated)" if truncated else ""
+        return CapturedDelivery(source, number, error=f"not valid JSON: {exc.msg} (column {exc.colno}){hint}")
     if not isinstance(record, dict):
-        return CapturedDelivery(source, number, error=f"expected an object with \"query\" and \"body\", got {type(record).__name__}")
+        return CapturedDelivery(
+            source, number, error=f'expected an object with "query" and "body", got {type(record).__name__}'
+        )
     unknown = sorted(set(record) - {"query", "body", "raw_body", "content_type", "headers"})
     if unknown:
-        return CapturedDelivery(source, number, error=f"unknown keys {', '.join(map(repr, unknown))} (expected \"query\" and \"body\")")
+        return CapturedDelivery(
+            source, number, error=f'unknown keys {", ".join(map(repr, unknown))} (expected "query" and "body")'
+        )
     if "body" not in record and "raw_body" not in record:
         return CapturedDelivery(source, number, error='missing "body" (or "raw_body", the body as a string)')
     query = _query_of(record.get("query"))

@@ -77,7 +77,10 @@ def _discriminated_one_of(
         yield from _jsonschema_keywords.oneOf(validator, fallbacks, instance, schema)
         return
     yield ValidationError(
-        f"{tag!r} is not one of {sorted(mapping)}", validator="enum", validator_value=sorted(mapping), path=deque([tag_field])
+        f"{tag!r} is not one of {sorted(mapping)}",
+        validator="enum",
+        validator_value=sorted(mapping),
+        path=deque([tag_field]),
     )
 
 
@@ -111,13 +114,24 @@ def _field_of(error: ValidationError, root: str) -> str:
 
 
 def _reason_of(error: ValidationError) -> str:
-    if error.validator in {"type", "enum", "pattern", "minimum", "maximum", "minLength", "maxLength",
-                           "minItems", "maxItems", "format", "not"}:
+    if error.validator in {
+        "type",
+        "enum",
+        "pattern",
+        "minimum",
+        "maximum",
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "format",
+        "not",
+    }:
         # jsonschema's message starts with the offending value; keep it short for big values.
         instance = repr(error.instance)
         if len(instance) > 60:
-            return error.message.replace(instance, instance[:57] + "...", 1)
-    return error.message
+            return str(error.message).replace(instance, instance[:57] + "...", 1)
+    return str(error.message)
 
 
 def violations_of(errors: Iterable[ValidationError], root: str) -> list[Violation]:

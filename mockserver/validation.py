@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from openapi_core import Config, OpenAPI
@@ -52,10 +52,10 @@ class PlainRequest:
     path: str = "/"
     method: str = "post"
     host_url: str = "http://127.0.0.1"
+    parameters: RequestParameters = field(init=False)
 
-    @property
-    def parameters(self) -> RequestParameters:
-        return RequestParameters(query=ImmutableMultiDict(self.query), header=Headers())
+    def __post_init__(self) -> None:
+        self.parameters = RequestParameters(query=ImmutableMultiDict(self.query), header=Headers())
 
 
 def _leaf(error: Any) -> Iterable[Any]:
@@ -102,14 +102,14 @@ class DeliveryValidator:
     def _explain(self, error: Exception) -> list[Violation]:
         cause = error.__cause__
         if isinstance(error, ParameterValidationError):
-            field = f"query.{error.name}"
+            where = f"query.{error.name}"
             if isinstance(error, MissingRequiredParameter):
-                return [Violation(field, "required query parameter is missing")]
+                return [Violation(where, "required query parameter is missing")]
             schema_errors = getattr(cause, "schema_errors", None)
             if schema_errors:
                 leaves = [leaf for e in schema_errors for leaf in _leaf(e)]
-                return [Violation(field, v.reason) for v in violations_of(leaves, "")]
-            return [Violation(field, str(cause or error))]
+                return [Violation(where, v.reason) for v in violations_of(leaves, "")]
+            return [Violation(where, str(cause or error))]
         if isinstance(error, MissingRequestBody):
             return [Violation("body", "the request body is required")]
         if isinstance(error, InvalidRequestBody) and getattr(cause, "schema_errors", None):
@@ -119,7 +119,11 @@ class DeliveryValidator:
             name = type(cause).__name__ if cause is not None else ""
             if name == "MediaTypeNotFound":
                 return [Violation("header.Content-Type", f"{cause}")]
-            return [Violation("body", f"not valid JSON: {cause}" if name == "MediaTypeDeserializeError" else str(cause or error))]
+            return [
+                Violation(
+                    "body", f"not valid JSON: {cause}" if name == "MediaTypeDeserializeError" else str(cause or error)
+                )
+            ]
         return [Violation("request", str(error))]
 
     def _cross_checks(self, query: Mapping[str, str], body: bytes | None) -> list[Violation]:
@@ -144,7 +148,9 @@ class DeliveryValidator:
         return []
 
     # ---------------------------------------------------------------- responses
-    def check_response(self, command: str, status: int, body: bytes, content_type: str | None = None) -> list[Violation]:
+    def check_response(
+        self, command: str, status: int, body: bytes, content_type: str | None = None
+    ) -> list[Violation]:
         """Whether an answer to `command` is one the Chat backend counts as a conforming success."""
         try:
             validator = self._response_validators[command]

@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from mockserver.captures import CaptureError, CapturedDelivery, read_captures, read_raw_body
+from mockserver.captures import CapturedDelivery, CaptureError, read_captures, read_raw_body
 from mockserver.contract import Contract, ContractError, load_contract
 from mockserver.schema import Violation
 from mockserver.validation import DeliveryValidator
@@ -34,10 +34,16 @@ def _command_of(delivery: CapturedDelivery, contract: Contract) -> str:
 @click.command(name="validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
-    "--command", "command_name", metavar="COMMAND",
+    "--command",
+    "command_name",
+    metavar="COMMAND",
     help="Treat each FILE as one raw JSON body of this webhook (query string taken from the contract's examples).",
 )
-@click.option("--spec", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Contract to check against (default: the bundled openapi.yaml).")
+@click.option(
+    "--spec",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Contract to check against (default: the bundled openapi.yaml).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON verdict per delivery instead of text.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only deliveries that violate the contract, and the summary.")
 def command(files: tuple[Path, ...], command_name: str | None, spec: Path | None, as_json: bool, quiet: bool) -> None:
@@ -74,17 +80,29 @@ def command(files: tuple[Path, ...], command_name: str | None, spec: Path | None
             failed += verdict != "conforms"
             label = command_name or _command_of(delivery, contract)
             if as_json:
-                click.echo(json.dumps({
-                    "location": delivery.location, "command": label, "verdict": verdict,
-                    "violations": [v.as_dict() for v in violations],
-                }, ensure_ascii=False))
+                click.echo(
+                    json.dumps(
+                        {
+                            "location": delivery.location,
+                            "command": label,
+                            "verdict": verdict,
+                            "violations": [v.as_dict() for v in violations],
+                        },
+                        ensure_ascii=False,
+                    )
+                )
                 continue
             if quiet and verdict == "conforms":
                 continue
             mark = "[green]PASS[/]" if verdict == "conforms" else "[red]FAIL[/]"
-            summary = "conforms" if verdict == "conforms" else (
-                f"unreadable: {escape(delivery.error or '')}" if verdict == "unreadable"
-                else f"{len(violations)} violation{'s' * (len(violations) != 1)}"
+            summary = (
+                "conforms"
+                if verdict == "conforms"
+                else (
+                    f"unreadable: {escape(delivery.error or '')}"
+                    if verdict == "unreadable"
+                    else f"{len(violations)} violation{'s' * (len(violations) != 1)}"
+                )
             )
             console.print(f"{mark} {escape(delivery.location)}  {escape(label)}  {summary}")
             if verdict == "violates":

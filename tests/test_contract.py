@@ -1,0 +1,270 @@
+"""The contract itself: valid OpenAPI, examples that conform, and a schema that rejects what it should."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from openapi_spec_validator import validate as validate_spec
+
+from mockserver.contract import Contract, ContractError, Example, UnknownCommand, Webhook, load_contract
+from mockserver.schema import format_path
+from mockserver.validation import DeliveryValidator
+from tests.contract_walk import discriminator_fields, mutate, nodes, out_of_range_values, wrong_type_value
+
+CONTRACT = load_contract()
+EXAMPLES = [(w, e) for w in CONTRACT.webhooks for e in w.examples]
+EXAMPLE_IDS = [e.name for _, e in EXAMPLES]
+
+
+def _body(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode()
+
+
+def _fields(violations: list[Any]) -> set[str]:
+    return {v.field for v in violations}
+
+
+def test_document_is_valid_openapi_30(contract: Contract) -> None:
+    assert str(contract.document["openapi"]).startswith("3.0")
+    validate_spec(dict(contract.document))
+
+
+def test_five_webhooks_each_with_its_own_response_schema(contract: Contract) -> None:
+    assert len(contract.webhooks) == 5
+    assert len({w.response_ref for w in contract.webhooks}) == 5
+    assert {w.kind for w in contract.webhooks} == {"before", "after"}
+    for webhook in contract.webhooks:
+        assert contract.resolve(webhook.request_ref)["x-webhook"]["response"] == webhook.response_ref
+
+
+def test_every_query_parameter_has_a_role_and_signing_names_real_parameters(contract: Contract) -> None:
+    names = {p.name for p in contract.parameters}
+    assert len({p.role for p in contract.parameters}) == len(contract.parameters)
+    assert contract.signing.signature_parameter in names
+    assert contract.signing.timestamp_parameter in names
+    assert not contract.parameter("signature").required
+    assert not contract.parameter("timestamp").required
+    assert contract.parameter("command").required and contract.parameter("app-id").required
+
+
+@pytest.mark.parametrize(("webhook", "example"), EXAMPLES, ids=EXAMPLE_IDS)
+def test_every_example_conforms(validator: DeliveryValidator, webhook: Webhook, example: Example) -> None:
+    query = CONTRACT.query_example(webhook.command)
+    assert validator.check_request(query, _body(example.value)) == []
+
+
+def test_each_webhook_has_the_vendor_sample_and_a_richer_example(contract: Contract) -> None:
+    for webhook in contract.webhooks:
+        assert len(webhook.examples) >= 2, webhook.command
+        rich = webhook.examples[1]
+        text = json.dumps(rich.value, ensure_ascii=False)
+        assert any(ord(ch) > 127 for ch in text), f"{rich.name} has no non-ASCII text"
+        schema = contract.resolve(webhook.request_ref)
+        arrays = [n for n in nodes(contract, schema, rich.value) if isinstance(n.value, list)]
+        for node in arrays:
+            assert len(node.value) >= 3, f"{rich.name}: {node.field()} should show several items"
+
+
+def test_rich_message_example_covers_every_known_element_type(contract: Contract) -> None:
+    element_schema = contract.resolve("#/components/schemas/MsgElement")
+    mapped = set(element_schema["discriminator"]["mapping"])
+    tag = element_schema["discriminator"]["propertyName"]
+    seen = {
+        n.value[tag]
+        for w in contract.webhooks
+        for e in w.examples
+        for n in nodes(contract, contract.resolve(w.request_ref), e.value)
+        if isinstance(n.value, dict) and tag in n.value
+    }
+    assert mapped <= seen
+
+
+def test_default_responses_and_response_examples_conform(contract: Contract, validator: DeliveryValidator) -> None:
+    for webhook in contract.webhooks:
+        assert validator.check_response_document(webhook.command, webhook.default_response) == []
+    examples = contract.operation["responses"]["200"]["content"]["application/json"]["examples"]
+    for name, example in examples.items():
+        owner = name.split("-", 1)[0]
+        targets = [contract.webhook_named(owner)] if "-" in name else list(contract.webhooks)
+        for webhook in targets:
+            assert validator.check_response_document(webhook.command, example["value"]) == [], name
+
+
+def _required_cases() -> list[tuple[Webhook, Example, tuple[str | int, ...]]]:
+    cases = []
+    for webhook, example in EXAMPLES:
+        for node in nodes(CONTRACT, CONTRACT.resolve(webhook.request_ref), example.value):
+            if node.required_by_parent:
+                cases.append((webhook, example, node.path))
+    return cases
+
+
+REQUIRED = _required_cases()
+
+
+@pytest.mark.parametrize(("webhook", "example", "path"), REQUIRED, ids=[f"{e.name}:{p}" for _, e, p in REQUIRED])
+def test_dropping_a_required_field_is_rejected_naming_it(
+    validator: DeliveryValidator, webhook: Webhook, example: Example, path: tuple[str | int, ...]
+) -> None:
+    body = mutate(example.value, path, delete=True)
+    violations = validator.check_request(CONTRACT.query_example(webhook.command), _body(body))
+    assert format_path("body", path) in _fields(violations), violations
+
+
+def test_required_field_coverage_is_real() -> None:
+    # Every event's top-level required list shows up in the cases above, so none slipped through.
+    for webhook in CONTRACT.webhooks:
+        required = CONTRACT.resolve(webhook.request_ref)["required"]
+        dropped = {p[0] for w, _, p in REQUIRED if w is webhook and len(p) == 1}
+        assert set(required) == dropped
+
+
+def _leaf_cases() -> list[tuple[Webhook, Example, tuple[str | int, ...], Any]]:
+    cases = []
+    for webhook, example in EXAMPLES:
+        for node in nodes(CONTRACT, CONTRACT.resolve(webhook.request_ref), example.value):
+            if node.path and wrong_type_value(node.schema) is not None:
+                cases.append((webhook, example, node.path, wrong_type_value(node.schema)))
+    return cases
+
+
+LEAVES = _leaf_cases()
+
+
+@pytest.mark.parametrize(("webhook", "example", "path", "bad"), LEAVES, ids=[f"{e.name}:{p}" for _, e, p, _ in LEAVES])
+def test_a_wrong_type_is_rejected_naming_the_field(
+    validator: DeliveryValidator, webhook: Webhook, example: Example, path: tuple[str | int, ...], bad: Any
+) -> None:
+    violations = validator.check_request(
+        CONTRACT.query_example(webhook.command), _body(mutate(example.value, path, bad))
+    )
+    assert format_path("body", path) in _fields(violations), violations
+
+
+def _range_cases() -> list[tuple[Webhook, tuple[str | int, ...], str, Any, Any]]:
+    cases = []
+    for webhook, example in EXAMPLES:
+        for node in nodes(CONTRACT, CONTRACT.resolve(webhook.request_ref), example.value):
+            if not node.path or node.path[-1] in discriminator_fields(CONTRACT):
+                continue
+            for keyword, bad in out_of_range_values(node.schema, node.value):
+                cases.append((webhook, node.path, keyword, bad, example.value))
+    return cases
+
+
+RANGES = _range_cases()
+
+
+@pytest.mark.parametrize(
+    ("webhook", "path", "keyword", "bad", "value"), RANGES, ids=[f"{w.name}:{p}:{k}" for w, p, k, _, _ in RANGES]
+)
+def test_out_of_range_values_are_rejected(
+    validator: DeliveryValidator, webhook: Webhook, path: tuple[str | int, ...], keyword: str, bad: Any, value: Any
+) -> None:
+    violations = validator.check_request(CONTRACT.query_example(webhook.command), _body(mutate(value, path, bad)))
+    assert format_path("body", path) in _fields(violations), (keyword, violations)
+
+
+def test_bounds_the_issue_asks_for_are_in_the_contract() -> None:
+    keywords = {(p[-1] if isinstance(p[-1], str) else "item", k) for _, p, k, _, _ in RANGES}
+    found = {k for _, k in keywords}
+    assert {"enum", "minimum", "maximum", "maxLength", "pattern", "maxItems", "minItems"} <= found
+
+
+def test_query_and_body_command_must_agree(contract: Contract, validator: DeliveryValidator) -> None:
+    first, second = contract.webhooks[0], contract.webhooks[1]
+    query = contract.query_example(second.command)
+    violations = validator.check_request(query, _body(first.example().value))
+    assert f"query.{contract.parameter('command').name}" in _fields(violations)
+
+
+@pytest.mark.parametrize("role", ["app-id", "command", "content-type", "client-ip", "platform"])
+def test_each_required_query_parameter_is_enforced(contract: Contract, validator: DeliveryValidator, role: str) -> None:
+    webhook = contract.webhooks[0]
+    query = contract.query_example(webhook.command)
+    name = contract.parameter(role).name
+    del query[name]
+    assert f"query.{name}" in _fields(validator.check_request(query, _body(webhook.example().value)))
+
+
+def test_query_parameter_types_and_patterns(contract: Contract, validator: DeliveryValidator) -> None:
+    webhook = contract.webhooks[0]
+    body = _body(webhook.example().value)
+    app_id = contract.parameter("app-id").name
+    sign = contract.parameter("signature").name
+    stamp = contract.parameter("timestamp").name
+    for name, bad in [(app_id, "not-a-number"), (sign, "ABC"), (stamp, "yesterday")]:
+        query = contract.query_example(webhook.command, **{name: bad})
+        assert f"query.{name}" in _fields(validator.check_request(query, body)), name
+    good = contract.query_example(webhook.command, **{sign: "0" * 64, stamp: "1669872112"})
+    assert validator.check_request(good, body) == []
+
+
+def test_tolerant_fields_stay_tolerant(contract: Contract, validator: DeliveryValidator) -> None:
+    """Forward compatibility: vendor spellings, empty client IP, unknown fields and element types."""
+    webhook = contract.webhooks[0]
+    body = dict(webhook.example().value)
+    body["SomeFieldTheVendorAddsLater"] = {"nested": True}
+    for platform in ["Unkown", "IPad", "macOS", "IOS"]:
+        query = contract.query_example(
+            webhook.command, **{contract.parameter("platform").name: platform, contract.parameter("client-ip").name: ""}
+        )
+        assert validator.check_request(query, _body(body)) == [], platform
+
+
+def test_unknown_message_element_types_are_accepted_but_known_ones_are_checked(
+    contract: Contract, validator: DeliveryValidator
+) -> None:
+    element_schema = contract.resolve("#/components/schemas/MsgElement")
+    tag = element_schema["discriminator"]["propertyName"]
+    for webhook in contract.webhooks:
+        for node in nodes(contract, contract.resolve(webhook.request_ref), webhook.example(None).value):
+            if isinstance(node.value, list) and node.value and isinstance(node.value[0], dict) and tag in node.value[0]:
+                element = dict(node.value[0])
+                content_key = next(k for k in element if k != tag)
+                unknown = {tag: "TIMElemFromTheFuture", content_key: {"Anything": 1}}
+                body = mutate(webhook.example().value, (*node.path, 0), unknown)
+                query = contract.query_example(webhook.command)
+                assert validator.check_request(query, _body(body)) == []
+                broken = mutate(webhook.example().value, (*node.path, 0), {tag: element[tag], content_key: {}})
+                assert validator.check_request(query, _body(broken)), "a known element with no content must fail"
+                return
+    pytest.fail("no example carries message elements")
+
+
+def test_unknown_command_and_malformed_body_are_named(contract: Contract, validator: DeliveryValidator) -> None:
+    webhook = contract.webhooks[0]
+    query = contract.query_example(webhook.command)
+    unknown = mutate(webhook.example().value, (contract.command_field,), "OfficialAccount.CallbackNotInTheContract")
+    assert f"body.{contract.command_field}" in _fields(validator.check_request(query, _body(unknown)))
+    assert "body" in _fields(validator.check_request(query, b'{"truncated": '))
+    with pytest.raises(UnknownCommand):
+        contract.webhook("OfficialAccount.CallbackNotInTheContract")
+
+
+def test_response_checks_use_that_webhooks_schema(contract: Contract, validator: DeliveryValidator) -> None:
+    webhook = next(w for w in contract.webhooks if w.subset_of)
+    refused = next(iter(webhook.subset_of))
+    good = dict(webhook.default_response)
+    assert validator.check_response(webhook.command, 200, _body(good)) == []
+    bad = {**good, refused: "not-a-list"}
+    assert f"body.{refused}" in _fields(validator.check_response(webhook.command, 200, _body(bad)))
+    code = webhook.response_roles["error-code"]
+    missing = {k: v for k, v in good.items() if k != code}
+    assert f"body.{code}" in _fields(validator.check_response(webhook.command, 200, _body(missing)))
+    assert "status" in _fields(validator.check_response(webhook.command, 500, _body(good)))
+    assert "body" in _fields(validator.check_response(webhook.command, 200, b"<html>"))
+
+
+def test_contract_errors_are_clear(tmp_path: Any) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("openapi: 3.0.3\npaths: {}\n")
+    with pytest.raises(ContractError, match="exactly one operation"):
+        load_contract(broken)
+    with pytest.raises(ContractError, match="cannot read"):
+        load_contract(tmp_path / "missing.yaml")
+    (tmp_path / "bad.yaml").write_text("openapi: [unclosed\n")
+    with pytest.raises(ContractError, match="not valid YAML"):
+        load_contract(tmp_path / "bad.yaml")
