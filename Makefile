@@ -19,8 +19,8 @@ run: $(STAMP)
 	$(BIN)/mockserver serve
 
 lint: $(STAMP)
-	$(BIN)/ruff check mockserver tests bench
-	$(BIN)/ruff format --check mockserver tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 types: $(STAMP)
 	$(BIN)/mypy
