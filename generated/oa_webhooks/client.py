@@ -1,0 +1,496 @@
+"""Client: deliver webhooks the way the Chat backend does, sync or async, with typed answers.
+
+Generated from openapi.yaml by `mockserver generate python`; do not edit, regenerate.
+
+Each webhook has one typed method. A delivery builds the vendor's query string (signed when the
+client has a token), posts the encoded event with the vendor's 2-second timeout and returns a
+`Reply` with the typed answer and the `Outcome`: what the Chat backend would do with it. A
+non-200 status, a body that is not JSON, an answer that violates the contract and a timeout
+raise `DeliveryError` subclasses, which carry the outcome of a failed delivery too (a "before"
+webhook that fails counts as allowed). It depends on msgspec and httpx only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Final, Generic, TypeVar
+
+import httpx
+import msgspec
+
+from .models import (
+    AfterDeleteSubscriber,
+    AfterDeleteSubscriberResponse,
+    AfterOfficialAccountDestroyed,
+    AfterOfficialAccountDestroyedResponse,
+    AfterOfficialAccountFull,
+    AfterOfficialAccountFullResponse,
+    AfterSendMsg,
+    AfterSendMsgResponse,
+    AnyResponse,
+    BeforeAddSubscriber,
+    BeforeAddSubscriberResponse,
+    CallbackEvent,
+    PayloadError,
+    decode,
+    encode,
+)
+from .signing import sign_query
+
+__all__ = [
+    "TIMEOUT_SECONDS",
+    "AsyncWebhookClient",
+    "ContractViolation",
+    "DeliveryError",
+    "DeliveryTimeout",
+    "NotJSONError",
+    "Outcome",
+    "Reply",
+    "StatusError",
+    "TransportError",
+    "WebhookClient",
+    "failure_outcome",
+]
+
+TIMEOUT_SECONDS: Final = 2.0
+"""How long the Chat backend waits for an answer (`x-delivery.timeoutSeconds`)."""
+
+_R = TypeVar("_R", bound=msgspec.Struct)
+_E = TypeVar("_E", bound=msgspec.Struct)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the Chat backend does with a delivery's result."""
+
+    allowed: bool
+    """False only when a "before" webhook's answer rejects the operation."""
+    detail: str
+    refused: tuple[str, ...] = ()
+    """Items the answer refuses while letting the operation through."""
+
+
+@dataclass(frozen=True)
+class Reply(Generic[_R]):
+    """A successful delivery: the typed answer, the HTTP status and the outcome."""
+
+    command: str
+    response: _R
+    status: int
+    elapsed: float
+    outcome: Outcome
+
+
+class DeliveryError(Exception):
+    """A failed delivery; `outcome` is what the Chat backend does when a delivery fails."""
+
+    def __init__(self, command: str, message: str) -> None:
+        super().__init__(message)
+        self.command = command
+        self.outcome = failure_outcome(command)
+
+
+class StatusError(DeliveryError):
+    """The answer's status is not 200."""
+
+    def __init__(self, command: str, status: int, body: bytes) -> None:
+        super().__init__(command, f"{command}: HTTP {status} (expected 200): {body[:200]!r}")
+        self.status = status
+        self.body = body
+
+
+class NotJSONError(DeliveryError):
+    """The answer's body is not JSON."""
+
+    def __init__(self, command: str, body: bytes, reason: str) -> None:
+        super().__init__(command, f"{command}: the answer is not JSON ({reason}): {body[:200]!r}")
+        self.body = body
+
+
+class ContractViolation(DeliveryError):
+    """The answer is JSON but not the webhook's response schema; `path` names the field."""
+
+    def __init__(self, command: str, reason: str, path: str) -> None:
+        super().__init__(command, f"{command}: the answer violates the contract: {reason} - at `{path}`")
+        self.reason = reason
+        self.path = path
+
+
+class DeliveryTimeout(DeliveryError):
+    """No answer within the timeout."""
+
+
+class TransportError(DeliveryError):
+    """The request could not be sent (connection refused, DNS, TLS...)."""
+
+
+_ON_FAILURE: Final[Mapping[str, str]] = {
+    "OfficialAccount.CallbackAfterOfficialAccountFull": "ignored",
+    "OfficialAccount.CallbackAfterDeleteSubscriber": "ignored",
+    "OfficialAccount.CallbackAfterOfficialAccountDestroyed": "ignored",
+    "OfficialAccount.CallbackBeforeAddSubscriber": "allow",
+    "OfficialAccount.CallbackAfterSendMsg": "ignored",
+}
+
+
+def failure_outcome(command: str) -> Outcome:
+    """The outcome of a failed or timed-out delivery, from the webhook's `x-webhook.onFailure`."""
+    policy = _ON_FAILURE.get(command, "ignored")
+    if policy == "allow":
+        return Outcome(True, "the delivery failed; the Chat backend lets the operation through")
+    if policy == "ignored":
+        return Outcome(True, "the delivery failed; the Chat backend ignores it")
+    return Outcome(False, f"the delivery failed; the Chat backend applies its {policy!r} policy")
+
+
+class _Violation(Exception):
+    def __init__(self, reason: str, path: str) -> None:
+        super().__init__(reason)
+        self.reason, self.path = reason, path
+
+
+def _judge_after_official_account_full(
+    event: AfterOfficialAccountFull, answer: AfterOfficialAccountFullResponse
+) -> Outcome:
+    return Outcome(True, "an after webhook: the Chat backend ignores the answer")
+
+
+def _judge_after_delete_subscriber(event: AfterDeleteSubscriber, answer: AfterDeleteSubscriberResponse) -> Outcome:
+    return Outcome(True, "an after webhook: the Chat backend ignores the answer")
+
+
+def _judge_after_official_account_destroyed(
+    event: AfterOfficialAccountDestroyed, answer: AfterOfficialAccountDestroyedResponse
+) -> Outcome:
+    return Outcome(True, "an after webhook: the Chat backend ignores the answer")
+
+
+def _judge_before_add_subscriber(event: BeforeAddSubscriber, answer: BeforeAddSubscriberResponse) -> Outcome:
+    permitted_1 = {item.subscriber_account for item in event.subscribe_account_list}
+    if not isinstance(answer.refused_subscribers_account, msgspec.UnsetType):
+        for index, value in enumerate(answer.refused_subscribers_account):
+            if value not in permitted_1:
+                reason = f"{value!r} is not in the request's SubscribeAccountList[*].Subscriber_Account"
+                raise _Violation(reason, f"$.RefusedSubscribers_Account[{index}]")
+    meanings = {
+        0: "Continue adding the subscribers, except those in RefusedSubscribers_Account.",
+        1: "Reject the whole request.",
+    }
+    code = answer.error_code
+    detail = meanings.get(code, f"error code {code} is not a value the vendor defines")
+    refused = answer.refused_subscribers_account
+    listed = () if isinstance(refused, msgspec.UnsetType) else tuple(refused)
+    return Outcome(code == 0, detail, listed if code == 0 else ())
+
+
+def _judge_after_send_msg(event: AfterSendMsg, answer: AfterSendMsgResponse) -> Outcome:
+    return Outcome(True, "an after webhook: the Chat backend ignores the answer")
+
+
+@dataclass(frozen=True)
+class _Spec:
+    command: str
+    response: type[msgspec.Struct]
+    judge: Callable[[Any, Any], Outcome]
+
+
+_SPECS: Final[Mapping[type[CallbackEvent], _Spec]] = {
+    AfterOfficialAccountFull: _Spec(
+        "OfficialAccount.CallbackAfterOfficialAccountFull",
+        AfterOfficialAccountFullResponse,
+        _judge_after_official_account_full,
+    ),
+    AfterDeleteSubscriber: _Spec(
+        "OfficialAccount.CallbackAfterDeleteSubscriber", AfterDeleteSubscriberResponse, _judge_after_delete_subscriber
+    ),
+    AfterOfficialAccountDestroyed: _Spec(
+        "OfficialAccount.CallbackAfterOfficialAccountDestroyed",
+        AfterOfficialAccountDestroyedResponse,
+        _judge_after_official_account_destroyed,
+    ),
+    BeforeAddSubscriber: _Spec(
+        "OfficialAccount.CallbackBeforeAddSubscriber", BeforeAddSubscriberResponse, _judge_before_add_subscriber
+    ),
+    AfterSendMsg: _Spec("OfficialAccount.CallbackAfterSendMsg", AfterSendMsgResponse, _judge_after_send_msg),
+}
+
+
+def _interpret(
+    command: str,
+    event: _E,
+    status: int,
+    body: bytes,
+    elapsed: float,
+    kind: type[_R],
+    judge: Callable[[_E, _R], Outcome],
+) -> Reply[_R]:
+    if status != 200:
+        raise StatusError(command, status, body)
+    try:
+        msgspec.json.decode(body)
+    except msgspec.DecodeError as exc:
+        raise NotJSONError(command, body, str(exc)) from None
+    try:
+        answer = decode(body, kind)
+        outcome = judge(event, answer)
+    except PayloadError as exc:
+        raise ContractViolation(command, exc.reason, exc.path) from None
+    except _Violation as exc:
+        raise ContractViolation(command, exc.reason, exc.path) from None
+    return Reply(command, answer, status, elapsed, outcome)
+
+
+class _Sender:
+    def __init__(
+        self,
+        url: str,
+        *,
+        sdk_appid: int,
+        token: str | None = None,
+        client_ip: str = "127.0.0.1",
+        platform: str = "RESTAPI",
+        timeout: float = TIMEOUT_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.url = url
+        self.sdk_appid = sdk_appid
+        self.token = token
+        self.client_ip = client_ip
+        self.platform = platform
+        self.timeout = timeout
+        self.clock = clock
+
+    def query(self, command: str) -> dict[str, str]:
+        """The query string the Chat backend sends with `command` (signed when there is a token)."""
+        query = {
+            "SdkAppid": str(self.sdk_appid),
+            "CallbackCommand": command,
+            "contenttype": "json",
+            "ClientIP": self.client_ip,
+            "OptPlatform": self.platform,
+        }
+        if self.token is not None:
+            query.update(sign_query(self.token, int(self.clock())))
+        return query
+
+
+_HEADERS: Final = {"content-type": "application/json"}
+
+
+class WebhookClient(_Sender):
+    """Synchronous deliveries over an `httpx.Client` (the timeout applies to each phase)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        sdk_appid: int,
+        token: str | None = None,
+        client_ip: str = "127.0.0.1",
+        platform: str = "RESTAPI",
+        timeout: float = TIMEOUT_SECONDS,
+        clock: Callable[[], float] = time.time,
+        http: httpx.Client | None = None,
+    ) -> None:
+        super().__init__(
+            url, sdk_appid=sdk_appid, token=token, client_ip=client_ip, platform=platform, timeout=timeout, clock=clock
+        )
+        self._own = http is None
+        self._http = http if http is not None else httpx.Client()
+
+    def close(self) -> None:
+        if self._own:
+            self._http.close()
+
+    def __enter__(self) -> WebhookClient:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def _post(self, command: str, body: bytes) -> tuple[int, bytes, float]:
+        started = time.perf_counter()
+        try:
+            response = self._http.post(
+                self.url, params=self.query(command), content=body, headers=_HEADERS, timeout=self.timeout
+            )
+        except httpx.TimeoutException:
+            raise DeliveryTimeout(command, f"{command}: no answer within {self.timeout:g} s") from None
+        except httpx.HTTPError as exc:
+            raise TransportError(command, f"{command}: {type(exc).__name__}: {exc}") from None
+        return response.status_code, response.content, time.perf_counter() - started
+
+    def send(self, event: CallbackEvent) -> Reply[AnyResponse]:
+        """Deliver any event; the typed methods below give a more precise return type."""
+        spec = _SPECS[type(event)]
+        reply: Reply[Any] = _interpret(
+            spec.command, event, *self._post(spec.command, encode(event)), spec.response, spec.judge
+        )
+        return reply
+
+    def after_official_account_full(self, event: AfterOfficialAccountFull) -> Reply[AfterOfficialAccountFullResponse]:
+        """Deliver `OfficialAccount.CallbackAfterOfficialAccountFull` (after webhook)."""
+        command = "OfficialAccount.CallbackAfterOfficialAccountFull"
+        return _interpret(
+            command,
+            event,
+            *self._post(command, encode(event)),
+            AfterOfficialAccountFullResponse,
+            _judge_after_official_account_full,
+        )
+
+    def after_delete_subscriber(self, event: AfterDeleteSubscriber) -> Reply[AfterDeleteSubscriberResponse]:
+        """Deliver `OfficialAccount.CallbackAfterDeleteSubscriber` (after webhook)."""
+        command = "OfficialAccount.CallbackAfterDeleteSubscriber"
+        return _interpret(
+            command,
+            event,
+            *self._post(command, encode(event)),
+            AfterDeleteSubscriberResponse,
+            _judge_after_delete_subscriber,
+        )
+
+    def after_official_account_destroyed(
+        self, event: AfterOfficialAccountDestroyed
+    ) -> Reply[AfterOfficialAccountDestroyedResponse]:
+        """Deliver `OfficialAccount.CallbackAfterOfficialAccountDestroyed` (after webhook)."""
+        command = "OfficialAccount.CallbackAfterOfficialAccountDestroyed"
+        return _interpret(
+            command,
+            event,
+            *self._post(command, encode(event)),
+            AfterOfficialAccountDestroyedResponse,
+            _judge_after_official_account_destroyed,
+        )
+
+    def before_add_subscriber(self, event: BeforeAddSubscriber) -> Reply[BeforeAddSubscriberResponse]:
+        """Deliver `OfficialAccount.CallbackBeforeAddSubscriber` (before webhook)."""
+        command = "OfficialAccount.CallbackBeforeAddSubscriber"
+        return _interpret(
+            command,
+            event,
+            *self._post(command, encode(event)),
+            BeforeAddSubscriberResponse,
+            _judge_before_add_subscriber,
+        )
+
+    def after_send_msg(self, event: AfterSendMsg) -> Reply[AfterSendMsgResponse]:
+        """Deliver `OfficialAccount.CallbackAfterSendMsg` (after webhook)."""
+        command = "OfficialAccount.CallbackAfterSendMsg"
+        return _interpret(
+            command, event, *self._post(command, encode(event)), AfterSendMsgResponse, _judge_after_send_msg
+        )
+
+
+class AsyncWebhookClient(_Sender):
+    """Asynchronous deliveries over an `httpx.AsyncClient` (the timeout bounds the whole delivery)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        sdk_appid: int,
+        token: str | None = None,
+        client_ip: str = "127.0.0.1",
+        platform: str = "RESTAPI",
+        timeout: float = TIMEOUT_SECONDS,
+        clock: Callable[[], float] = time.time,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        super().__init__(
+            url, sdk_appid=sdk_appid, token=token, client_ip=client_ip, platform=platform, timeout=timeout, clock=clock
+        )
+        self._own = http is None
+        self._http = http if http is not None else httpx.AsyncClient()
+
+    async def aclose(self) -> None:
+        if self._own:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncWebhookClient:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def _post(self, command: str, body: bytes) -> tuple[int, bytes, float]:
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(self.timeout):
+                response = await self._http.post(
+                    self.url, params=self.query(command), content=body, headers=_HEADERS, timeout=self.timeout
+                )
+        except (TimeoutError, httpx.TimeoutException):
+            raise DeliveryTimeout(command, f"{command}: no answer within {self.timeout:g} s") from None
+        except httpx.HTTPError as exc:
+            raise TransportError(command, f"{command}: {type(exc).__name__}: {exc}") from None
+        return response.status_code, response.content, time.perf_counter() - started
+
+    async def send(self, event: CallbackEvent) -> Reply[AnyResponse]:
+        """Deliver any event; the typed methods below give a more precise return type."""
+        spec = _SPECS[type(event)]
+        reply: Reply[Any] = _interpret(
+            spec.command, event, *await self._post(spec.command, encode(event)), spec.response, spec.judge
+        )
+        return reply
+
+    async def after_official_account_full(
+        self, event: AfterOfficialAccountFull
+    ) -> Reply[AfterOfficialAccountFullResponse]:
+        """Deliver `OfficialAccount.CallbackAfterOfficialAccountFull` (after webhook)."""
+        command = "OfficialAccount.CallbackAfterOfficialAccountFull"
+        return _interpret(
+            command,
+            event,
+            *await self._post(command, encode(event)),
+            AfterOfficialAccountFullResponse,
+            _judge_after_official_account_full,
+        )
+
+    async def after_delete_subscriber(self, event: AfterDeleteSubscriber) -> Reply[AfterDeleteSubscriberResponse]:
+        """Deliver `OfficialAccount.CallbackAfterDeleteSubscriber` (after webhook)."""
+        command = "OfficialAccount.CallbackAfterDeleteSubscriber"
+        return _interpret(
+            command,
+            event,
+            *await self._post(command, encode(event)),
+            AfterDeleteSubscriberResponse,
+            _judge_after_delete_subscriber,
+        )
+
+    async def after_official_account_destroyed(
+        self, event: AfterOfficialAccountDestroyed
+    ) -> Reply[AfterOfficialAccountDestroyedResponse]:
+        """Deliver `OfficialAccount.CallbackAfterOfficialAccountDestroyed` (after webhook)."""
+        command = "OfficialAccount.CallbackAfterOfficialAccountDestroyed"
+        return _interpret(
+            command,
+            event,
+            *await self._post(command, encode(event)),
+            AfterOfficialAccountDestroyedResponse,
+            _judge_after_official_account_destroyed,
+        )
+
+    async def before_add_subscriber(self, event: BeforeAddSubscriber) -> Reply[BeforeAddSubscriberResponse]:
+        """Deliver `OfficialAccount.CallbackBeforeAddSubscriber` (before webhook)."""
+        command = "OfficialAccount.CallbackBeforeAddSubscriber"
+        return _interpret(
+            command,
+            event,
+            *await self._post(command, encode(event)),
+            BeforeAddSubscriberResponse,
+            _judge_before_add_subscriber,
+        )
+
+    async def after_send_msg(self, event: AfterSendMsg) -> Reply[AfterSendMsgResponse]:
+        """Deliver `OfficialAccount.CallbackAfterSendMsg` (after webhook)."""
+        command = "OfficialAccount.CallbackAfterSendMsg"
+        return _interpret(
+            command, event, *await self._post(command, encode(event)), AfterSendMsgResponse, _judge_after_send_msg
+        )

@@ -1,0 +1,703 @@
+"""Typed models of Tencent Cloud Chat — Official Account webhooks (contract version 1.0.0).
+
+Generated from openapi.yaml by `mockserver generate python`; do not edit, regenerate.
+
+Every event, response, message element and nested object is a msgspec Struct: attributes are
+snake_case, the vendor's wire names are kept as field renames, unknown fields are tolerated,
+optional fields that were absent stay `UNSET` (and are not written back), and constraints
+(lengths, bounds, patterns) are checked while decoding. Discriminated unions are decoded in one
+lookup on their tag, never by trying each branch.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Literal, TypeAlias, TypeVar, cast
+
+import msgspec
+
+__all__ = [
+    "EVENT_TYPES",
+    "RESPONSE_TYPES",
+    "ActionStatus",
+    "AfterDeleteSubscriber",
+    "AfterDeleteSubscriberResponse",
+    "AfterOfficialAccountDestroyed",
+    "AfterOfficialAccountDestroyedResponse",
+    "AfterOfficialAccountFull",
+    "AfterOfficialAccountFullResponse",
+    "AfterSendMsg",
+    "AfterSendMsgResponse",
+    "AnyResponse",
+    "BeforeAddSubscriber",
+    "BeforeAddSubscriberResponse",
+    "CallbackCommand",
+    "CallbackEvent",
+    "CustomElem",
+    "CustomElemMsgContent",
+    "DownloadFlag",
+    "ErrorInfo",
+    "EventTime",
+    "FaceElem",
+    "FaceElemMsgContent",
+    "FileElem",
+    "FileElemMsgContent",
+    "ImageElem",
+    "ImageElemMsgContent",
+    "ImageInfo",
+    "LocationElem",
+    "LocationElemMsgContent",
+    "MsgElement",
+    "OfficialAccountID",
+    "OperatorAccount",
+    "PayloadError",
+    "Problem",
+    "ProblemErrorsItem",
+    "SoundElem",
+    "SoundElemMsgContent",
+    "SubscribeAccountList",
+    "Subscriber",
+    "TextElem",
+    "TextElemMsgContent",
+    "UnknownElem",
+    "UserID",
+    "VideoFileElem",
+    "VideoFileElemMsgContent",
+    "decode",
+    "decode_event",
+    "encode",
+]
+
+
+class _OpenUnion(type):
+    """Metaclass of the runtime markers of open unions: `isinstance` checks the member classes."""
+
+    classes: tuple[type, ...]
+
+    def __instancecheck__(cls, instance: object) -> bool:
+        return isinstance(instance, cls.classes)
+
+
+_OPEN_UNIONS: dict[object, tuple[str, Mapping[str, type[msgspec.Struct]], type[msgspec.Struct]]] = {}
+"""Open unions by runtime marker: (tag field, member class by tag, catch-all class)."""
+
+
+OfficialAccountID: TypeAlias = Annotated[str, msgspec.Meta(pattern="^@TOA#_.+")]
+"""The user ID of the Official Account; Official Account IDs start with `@TOA#_`."""
+
+
+EventTime: TypeAlias = Annotated[int, msgspec.Meta(ge=0)]
+"""Event trigger timestamp in milliseconds."""
+
+
+class AfterOfficialAccountFull(
+    msgspec.Struct, kw_only=True, tag_field="CallbackCommand", tag="OfficialAccount.CallbackAfterOfficialAccountFull"
+):
+    """Sent after a user subscribed and the Official Account reached its subscriber limit (users
+    subscribing from a client, or the app admin adding subscribers by REST API). Lets the app
+    backend notice in real time that no more users can subscribe."""
+
+    callback_command: ClassVar[Literal["OfficialAccount.CallbackAfterOfficialAccountFull"]] = (
+        "OfficialAccount.CallbackAfterOfficialAccountFull"
+    )
+    """The `CallbackCommand` tag this struct is selected by (written first on the wire)."""
+    official_account: OfficialAccountID = msgspec.field(name="Official_Account")
+    """The user ID of the Official Account; Official Account IDs start with `@TOA#_`."""
+    event_time: EventTime = msgspec.field(name="EventTime")
+    """Event trigger timestamp in milliseconds."""
+
+
+UserID: TypeAlias = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+"""A Chat UserID (at most 32 bytes; the schema bounds characters)."""
+
+
+OperatorAccount: TypeAlias = UserID
+"""The UserID of the operator who initiated the request."""
+
+
+class Subscriber(msgspec.Struct, kw_only=True):
+    """Subscriber"""
+
+    subscriber_account: UserID = msgspec.field(name="Subscriber_Account")
+    """A Chat UserID (at most 32 bytes; the schema bounds characters)."""
+
+
+SubscribeAccountList: TypeAlias = Annotated[list[Subscriber], msgspec.Meta(min_length=1, max_length=100)]
+"""The users concerned (at most 100 per request)."""
+
+
+class AfterDeleteSubscriber(
+    msgspec.Struct, kw_only=True, tag_field="CallbackCommand", tag="OfficialAccount.CallbackAfterDeleteSubscriber"
+):
+    """Sent after users unsubscribed from an Official Account (from a client) or the app admin deleted
+    subscribers by REST API, for recording or synchronising unsubscriptions."""
+
+    callback_command: ClassVar[Literal["OfficialAccount.CallbackAfterDeleteSubscriber"]] = (
+        "OfficialAccount.CallbackAfterDeleteSubscriber"
+    )
+    """The `CallbackCommand` tag this struct is selected by (written first on the wire)."""
+    official_account: OfficialAccountID = msgspec.field(name="Official_Account")
+    """The user ID of the Official Account; Official Account IDs start with `@TOA#_`."""
+    operator_account: OperatorAccount = msgspec.field(name="Operator_Account")
+    """A Chat UserID (at most 32 bytes; the schema bounds characters)."""
+    subscribe_account_list: SubscribeAccountList = msgspec.field(name="SubscribeAccountList")
+    """The users concerned (at most 100 per request)."""
+    event_time: EventTime = msgspec.field(name="EventTime")
+    """Event trigger timestamp in milliseconds."""
+
+
+class AfterOfficialAccountDestroyed(
+    msgspec.Struct,
+    kw_only=True,
+    tag_field="CallbackCommand",
+    tag="OfficialAccount.CallbackAfterOfficialAccountDestroyed",
+):
+    """Sent after the app admin destroyed an Official Account by REST API, for recording or
+    synchronising the dissolution."""
+
+    callback_command: ClassVar[Literal["OfficialAccount.CallbackAfterOfficialAccountDestroyed"]] = (
+        "OfficialAccount.CallbackAfterOfficialAccountDestroyed"
+    )
+    """The `CallbackCommand` tag this struct is selected by (written first on the wire)."""
+    official_account: OfficialAccountID = msgspec.field(name="Official_Account")
+    """The user ID of the Official Account; Official Account IDs start with `@TOA#_`."""
+    owner_account: UserID = msgspec.field(name="Owner_Account")
+    """The creator of the Official Account, who is also its owner."""
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=150)] = msgspec.field(name="Name")
+    """Name of the Official Account (at most 150 bytes of UTF-8; the schema bounds characters)."""
+    event_time: EventTime = msgspec.field(name="EventTime")
+    """Event trigger timestamp in milliseconds."""
+
+
+class BeforeAddSubscriber(
+    msgspec.Struct, kw_only=True, tag_field="CallbackCommand", tag="OfficialAccount.CallbackBeforeAddSubscriber"
+):
+    """Sent before users subscribe to an Official Account (from a client, or the app admin adding
+    subscribers by REST API). The answer can let the request through, refuse some of the users
+    (`RefusedSubscribers_Account`) or reject it whole (`ErrorCode` 1). If the answer fails or times
+    out, the Chat backend lets the request through."""
+
+    callback_command: ClassVar[Literal["OfficialAccount.CallbackBeforeAddSubscriber"]] = (
+        "OfficialAccount.CallbackBeforeAddSubscriber"
+    )
+    """The `CallbackCommand` tag this struct is selected by (written first on the wire)."""
+    official_account: OfficialAccountID = msgspec.field(name="Official_Account")
+    """The user ID of the Official Account; Official Account IDs start with `@TOA#_`."""
+    operator_account: OperatorAccount = msgspec.field(name="Operator_Account")
+    """A Chat UserID (at most 32 bytes; the schema bounds characters)."""
+    subscribe_account_list: SubscribeAccountList = msgspec.field(name="SubscribeAccountList")
+    """The users concerned (at most 100 per request)."""
+    event_time: EventTime = msgspec.field(name="EventTime")
+    """Event trigger timestamp in milliseconds."""
+
+
+class TextElemMsgContent(msgspec.Struct, kw_only=True):
+    """TextElemMsgContent"""
+
+    text: str = msgspec.field(name="Text")
+    """The text."""
+
+
+class TextElem(msgspec.Struct, kw_only=True, tag_field="MsgType", tag="TIMTextElem"):
+    """A text element."""
+
+    msg_type: ClassVar[Literal["TIMTextElem"]] = "TIMTextElem"
+    """The `MsgType` tag this struct is selected by (written first on the wire)."""
+    msg_content: TextElemMsgContent = msgspec.field(name="MsgContent")
+
+
+class LocationElemMsgContent(msgspec.Struct, kw_only=True):
+    """LocationElemMsgContent"""
+
+    desc: str = msgspec.field(name="Desc")
+    """Description of the location."""
+    latitude: Annotated[float, msgspec.Meta(ge=-90, le=90)] = msgspec.field(name="Latitude")
+    """Latitude in degrees."""
+    longitude: Annotated[float, msgspec.Meta(ge=-180, le=180)] = msgspec.field(name="Longitude")
+    """Longitude in degrees."""
+
+
+class LocationElem(msgspec.Struct, kw_only=True, tag_field="MsgType", tag="TIMLocationElem"):
+    """A location element."""
+
+    msg_type: ClassVar[Literal["TIMLocationElem"]] = "TIMLocationElem"
+    """The `MsgType` tag this struct is selected by (written first on the wire)."""
+    msg_content: LocationElemMsgContent = msgspec.field(name="MsgContent")
+
+
+class FaceElemMsgContent(msgspec.Struct, kw_only=True):
+    """FaceElemMsgContent"""
+
+    index: int = msgspec.field(name="Index")
+    """Emoji index, defined by the app."""
+    data: str = msgspec.field(name="Data")
+    """Extra emoji data."""
+
+
+class FaceElem(msgspec.Struct, kw_only=True, tag_field="MsgType", tag="TIMFaceElem"):
+    """An emoji (face) element."""
+
+    msg_type: ClassVar[Literal["TIMFaceElem"]] = "TIMFaceElem"
+    """The `MsgType` tag this struct is selected by (written first on the wire)."""
+    msg_content: FaceElemMsgContent = msgspec.field(name="MsgContent")
+
+
+class CustomElemMsgContent(msgspec.Struct, kw_only=True):
+    """CustomElemMsgContent"""
+
+    data: str = msgspec.field(name="Data")
+    """Custom data; the only field always present."""
+    desc: str | msgspec.UnsetType = msgspec.field(name="Desc", default=msgspec.UNSET)
+    """Custom description, used in offline push text."""
+    ext: str | msgspec.UnsetType = msgspec.field(name="Ext", default=msgspec.UNSET)
+    """Extension field."""
+    sound: str | msgspec.UnsetType = msgspec.field(name="Sound", default=msgspec.UNSET)
+    """Custom offline-push sound (iOS)."""
+
+
+class CustomElem(msgspec.Struct, kw_only=True, tag_field="MsgType", tag="TIMCustomElem"):
+    """A custom element, defined by the app."""
+
+    msg_type: ClassVar[Literal["TIMCustomElem"]] = "TIMCustomElem"
+    """The `MsgType` tag this struct is selected by (written first on the wire)."""
+    msg_content: CustomElemMsgContent = msgspec.field(name="MsgContent")
+
+
+DownloadFlag: TypeAlias = Literal[2]
+"""Download flag; 2 means the resource downloads from its URL."""
+
+
+class SoundElemMsgContent(msgspec.Struct, kw_only=True):
+    """SoundElemMsgContent"""
+
+    url: str | msgspec.UnsetType = msgspec.field(name="Url", default=msgspec.UNSET)
+    """Download URL of the voice (absent from old SDKs' messages)."""
+    uuid: str = msgspec.field(name="UUID")
+    """Unique ID of the voice."""
+    size: Annotated[int, msgspec.Meta(ge=0)] = msgspec.field(name="Size")
+    """Size of the voice data, in bytes."""
+    second: Annotated[int, msgspec.Meta(ge=0)] = msgspec.field(name="Second")
+    """Duration, in seconds."""
+    download_flag: DownloadFlag | msgspec.UnsetType = msgspec.field(name="Download_Flag", default=msgspec.UNSET)
+    """Download flag; 2 means the resource downloads from its URL."""
+
+
+class SoundElem(msgspec.Struct, kw_only=True, tag_field="MsgType", tag="TIMSoundElem"):
+    """A voice element. Messages from old SDKs omit `Url` and `Download_Flag`."""
+
+    msg_type: ClassVar[Literal["TIMSoundElem"]] = "TIMSoundElem"
+    """The `MsgType` tag this struct is selected by (written first on the wire)."""
+    msg_content: SoundElemMsgContent = msgspec.field(name="MsgContent")
+
+
+class ImageInfo(msgspec.Struct, kw_only=True):
+    """ImageInfo"""
+
+    type: Literal[1, 2, 3] = msgspec.field(name="Type")
+    """Image type: 1 original, 2 large, 3 thumbnail."""
+    size: Annotated[int, msgspec.Meta(ge=0)] = msgspec.field(name="Size")
+    """Image size, in bytes."""
+    width: Annotated[int, msgspec.Meta(ge=0)] = msgspec.field(name="Width")
+    """Width, in pixels."""
+    height: Annotated[int, msgspec.Meta(ge=0)] = msgspec.field(name="Height")
+    """Height, in pixels."""
+    url: str = msgspec.field(name="URL")
+    """Download URL of the image."""
+
+
+class ImageElemMsgContent(msgspec.Struct, kw_only=True):
+    """ImageElemMsgContent"""
+
+    uuid: str = msgspec.field(name="UUID")
+    """Unique ID of the image."""
+    image_format: Literal[1, 2, 3, 4, 255] = msgspec.field(name="ImageFormat")
+    """Image format: 1 JPG, 2 GIF, 3 PNG, 4 BMP, 255 other."""
+    image_info_array: list[ImageInfo] = msgspec.field(name="ImageInfoArray")
+    """The original image, the large image and the thumbnail."""
+
+
+class ImageElem(msgspec.Struct, kw_only=True, tag_field="MsgType", tag="TIMImageElem"):
+    """An image element."""
+
+    msg_type: ClassVar[Literal["TIMImageElem"]] = "TIMImageElem"
+    """The `MsgType` tag this struct is selected by (written first on the wire)."""
+    msg_content: ImageElemMsgContent = msgspec.field(name="MsgContent")
+
+
+class FileElemMsgContent(msgspec.Struct, kw_only=True):
+    """FileElemMsgContent"""
+
+    url: str | msgspec.UnsetType = msgspec.field(name="Url", default=msgspec.UNSET)
+    """Download URL of the file (absent from old SDKs' messages)."""
+    uuid: str = msgspec.field(name="UUID")
+    """Unique ID of the file."""
+    file_size: Annotated[int, msgspec.Meta(ge=0)] = msgspec.field(name="FileSize")
+    """File size, in bytes."""
+    file_name: str = msgspec.field(name="FileName")
+    """File name."""
+    download_flag: DownloadFlag | msgspec.UnsetType = msgspec.field(name="Download_Flag", default=msgspec.UNSET)
+    """Download flag; 2 means the resource downloads from its URL."""
+
+
+class FileElem(msgspec.Struct, kw_only=True, tag_field="MsgType", tag="TIMFileElem"):
+    """A file element. Messages from old SDKs omit `Url` and `Download_Flag`."""
+
+    msg_type: ClassVar[Literal["TIMFileElem"]] = "TIMFileElem"
+    """The `MsgType` tag this struct is selected by (written first on the wire)."""
+    msg_content: FileElemMsgContent = msgspec.field(name="MsgContent")
+
+
+class VideoFileElemMsgContent(msgspec.Struct, kw_only=True):
+    """VideoFileElemMsgContent"""
+
+    video_url: str | msgspec.UnsetType = msgspec.field(name="VideoUrl", default=msgspec.UNSET)
+    """Download URL of the video (absent from old SDKs' messages)."""
+    video_uuid: str = msgspec.field(name="VideoUUID")
+    """Unique ID of the video."""
+    video_size: Annotated[int, msgspec.Meta(ge=0)] = msgspec.field(name="VideoSize")
+    """Video size, in bytes."""
+    video_second: Annotated[int, msgspec.Meta(ge=0)] = msgspec.field(name="VideoSecond")
+    """Duration, in seconds."""
+    video_format: str = msgspec.field(name="VideoFormat")
+    """Video format, such as `mp4`."""
+    video_download_flag: DownloadFlag | msgspec.UnsetType = msgspec.field(
+        name="VideoDownloadFlag", default=msgspec.UNSET
+    )
+    """Download flag; 2 means the resource downloads from its URL."""
+    thumb_url: str | msgspec.UnsetType = msgspec.field(name="ThumbUrl", default=msgspec.UNSET)
+    """Download URL of the thumbnail (absent from old SDKs' messages)."""
+    thumb_uuid: str = msgspec.field(name="ThumbUUID")
+    """Unique ID of the thumbnail."""
+    thumb_size: Annotated[int, msgspec.Meta(ge=0)] = msgspec.field(name="ThumbSize")
+    """Thumbnail size, in bytes."""
+    thumb_width: Annotated[int, msgspec.Meta(ge=0)] = msgspec.field(name="ThumbWidth")
+    """Thumbnail width, in pixels."""
+    thumb_height: Annotated[int, msgspec.Meta(ge=0)] = msgspec.field(name="ThumbHeight")
+    """Thumbnail height, in pixels."""
+    thumb_format: str = msgspec.field(name="ThumbFormat")
+    """Thumbnail format, such as `JPG`."""
+    thumb_download_flag: DownloadFlag | msgspec.UnsetType = msgspec.field(
+        name="ThumbDownloadFlag", default=msgspec.UNSET
+    )
+    """Download flag; 2 means the resource downloads from its URL."""
+
+
+class VideoFileElem(msgspec.Struct, kw_only=True, tag_field="MsgType", tag="TIMVideoFileElem"):
+    """A video element. Messages from old SDKs omit the URLs and download flags."""
+
+    msg_type: ClassVar[Literal["TIMVideoFileElem"]] = "TIMVideoFileElem"
+    """The `MsgType` tag this struct is selected by (written first on the wire)."""
+    msg_content: VideoFileElemMsgContent = msgspec.field(name="MsgContent")
+
+
+class UnknownElem(msgspec.Struct, kw_only=True):
+    """An element of a type this contract does not describe; its content is kept as it came."""
+
+    msg_type: Annotated[str, msgspec.Meta(min_length=1)] = msgspec.field(name="MsgType")
+    msg_content: dict[str, Any] = msgspec.field(name="MsgContent")
+
+
+if TYPE_CHECKING:
+    MsgElement: TypeAlias = (
+        TextElem | LocationElem | FaceElem | CustomElem | SoundElem | ImageElem | FileElem | VideoFileElem | UnknownElem
+    )
+else:
+
+    class MsgElement(metaclass=_OpenUnion):
+        """Runtime marker of the open union `MsgElement` (a plain union for type checkers).
+
+        msgspec cannot decode a tagged union with a catch-all member, so fields of this type are
+        decoded by `_dec_hook`: one lookup on `MsgType`, `UnknownElem` for any tag this
+        contract does not know. `isinstance(x, MsgElement)` checks the member classes.
+        """
+
+        classes = (
+            TextElem,
+            LocationElem,
+            FaceElem,
+            CustomElem,
+            SoundElem,
+            ImageElem,
+            FileElem,
+            VideoFileElem,
+            UnknownElem,
+        )
+
+    _OPEN_UNIONS[MsgElement] = (
+        "MsgType",
+        {
+            "TIMTextElem": TextElem,
+            "TIMLocationElem": LocationElem,
+            "TIMFaceElem": FaceElem,
+            "TIMCustomElem": CustomElem,
+            "TIMSoundElem": SoundElem,
+            "TIMImageElem": ImageElem,
+            "TIMFileElem": FileElem,
+            "TIMVideoFileElem": VideoFileElem,
+        },
+        UnknownElem,
+    )
+
+
+class AfterSendMsg(
+    msgspec.Struct, kw_only=True, tag_field="CallbackCommand", tag="OfficialAccount.CallbackAfterSendMsg"
+):
+    """Sent after the Chat backend delivered an Official Account message to the subscribers (sent from
+    a client or by REST API), for synchronising messages."""
+
+    callback_command: ClassVar[Literal["OfficialAccount.CallbackAfterSendMsg"]] = "OfficialAccount.CallbackAfterSendMsg"
+    """The `CallbackCommand` tag this struct is selected by (written first on the wire)."""
+    official_account: OfficialAccountID = msgspec.field(name="Official_Account")
+    """The user ID of the Official Account; Official Account IDs start with `@TOA#_`."""
+    msg_key: Annotated[str, msgspec.Meta(min_length=1)] = msgspec.field(name="MsgKey")
+    """The unique identifier of this message, which can be used to revoke Official Account messages
+    through the REST API."""
+    msg_time: Annotated[int, msgspec.Meta(ge=0)] = msgspec.field(name="MsgTime")
+    """Timestamp of the message on the server, in seconds (not milliseconds, unlike `EventTime`)."""
+    online_only_flag: Literal[0, 1] = msgspec.field(name="OnlineOnlyFlag")
+    """`1` if the message is an online-only message, otherwise `0`."""
+    msg_body: Annotated[list[MsgElement], msgspec.Meta(min_length=1)] = msgspec.field(name="MsgBody")
+    """The message body, a list of message elements (see the message format description)."""
+    cloud_custom_data: str | msgspec.UnsetType = msgspec.field(name="CloudCustomData", default=msgspec.UNSET)
+    """Custom message data, stored in the cloud, sent to the peer and kept after the app is
+    reinstalled. Optional: only messages that carry custom data have it."""
+    event_time: EventTime = msgspec.field(name="EventTime")
+    """Event trigger timestamp in milliseconds."""
+
+
+CallbackEvent: TypeAlias = (
+    AfterOfficialAccountFull
+    | AfterDeleteSubscriber
+    | AfterOfficialAccountDestroyed
+    | BeforeAddSubscriber
+    | AfterSendMsg
+)
+"""One webhook event, selected by `CallbackCommand`. Decoded in one lookup on `CallbackCommand`."""
+
+
+ActionStatus: TypeAlias = Literal["OK", "FAIL"]
+"""Result of processing the request: `OK` processed, `FAIL` failed."""
+
+
+ErrorInfo: TypeAlias = str
+"""Error message."""
+
+
+class AfterOfficialAccountFullResponse(msgspec.Struct, kw_only=True):
+    """The answer to `OfficialAccount.CallbackAfterOfficialAccountFull`. The Chat backend ignores its
+    result."""
+
+    action_status: ActionStatus = msgspec.field(name="ActionStatus")
+    """Result of processing the request: `OK` processed, `FAIL` failed."""
+    error_code: int = msgspec.field(name="ErrorCode")
+    """Error code; 0 means the result can be ignored."""
+    error_info: ErrorInfo = msgspec.field(name="ErrorInfo")
+    """Error message."""
+
+
+class AfterDeleteSubscriberResponse(msgspec.Struct, kw_only=True):
+    """The answer to `OfficialAccount.CallbackAfterDeleteSubscriber`. The Chat backend ignores its
+    result."""
+
+    action_status: ActionStatus = msgspec.field(name="ActionStatus")
+    """Result of processing the request: `OK` processed, `FAIL` failed."""
+    error_code: int = msgspec.field(name="ErrorCode")
+    """Error code; 0 means the result can be ignored."""
+    error_info: ErrorInfo = msgspec.field(name="ErrorInfo")
+    """Error message."""
+
+
+class AfterOfficialAccountDestroyedResponse(msgspec.Struct, kw_only=True):
+    """The answer to `OfficialAccount.CallbackAfterOfficialAccountDestroyed`. The Chat backend ignores
+    its result."""
+
+    action_status: ActionStatus = msgspec.field(name="ActionStatus")
+    """Result of processing the request: `OK` processed, `FAIL` failed."""
+    error_code: int = msgspec.field(name="ErrorCode")
+    """Error code; 0 means the response can be ignored."""
+    error_info: ErrorInfo = msgspec.field(name="ErrorInfo")
+    """Error message."""
+
+
+class BeforeAddSubscriberResponse(msgspec.Struct, kw_only=True):
+    """The answer to `OfficialAccount.CallbackBeforeAddSubscriber`. The seed page's prose calls the
+    refusal list `RefusedMembers_Account` (the name the group webhooks use), but its JSON sample and
+    its field table both say `RefusedSubscribers_Account`; the field table is the contract, so this
+    schema uses `RefusedSubscribers_Account`."""
+
+    action_status: ActionStatus = msgspec.field(name="ActionStatus")
+    """Result of processing the request: `OK` processed, `FAIL` failed."""
+    error_code: int = msgspec.field(name="ErrorCode")
+    """Error code; 0 lets the request through (possibly refusing some users), 1 rejects the whole
+    request."""
+    error_info: ErrorInfo = msgspec.field(name="ErrorInfo")
+    """Error message."""
+    refused_subscribers_account: Annotated[list[UserID], msgspec.Meta(max_length=100)] | msgspec.UnsetType = (
+        msgspec.field(name="RefusedSubscribers_Account", default=msgspec.UNSET)
+    )
+    """The UserIDs refused subscription; each must be one of the request's subscribers."""
+
+
+class AfterSendMsgResponse(msgspec.Struct, kw_only=True):
+    """The answer to `OfficialAccount.CallbackAfterSendMsg`. The Chat backend ignores its result."""
+
+    action_status: ActionStatus = msgspec.field(name="ActionStatus")
+    """Result of processing the request: `OK` processed, `FAIL` failed."""
+    error_code: int = msgspec.field(name="ErrorCode")
+    """Error code; 0 means the response can be ignored."""
+    error_info: ErrorInfo = msgspec.field(name="ErrorInfo")
+    """Error message."""
+
+
+CallbackCommand: TypeAlias = Literal[
+    "OfficialAccount.CallbackAfterOfficialAccountFull",
+    "OfficialAccount.CallbackAfterDeleteSubscriber",
+    "OfficialAccount.CallbackAfterOfficialAccountDestroyed",
+    "OfficialAccount.CallbackBeforeAddSubscriber",
+    "OfficialAccount.CallbackAfterSendMsg",
+]
+"""The webhook command, naming the event."""
+
+
+class ProblemErrorsItem(msgspec.Struct, kw_only=True):
+    """ProblemErrorsItem"""
+
+    field: str = msgspec.field(name="field")
+    reason: str = msgspec.field(name="reason")
+
+
+class Problem(msgspec.Struct, kw_only=True):
+    """An RFC 7807 problem detail, naming the offending field where there is one."""
+
+    type: str = msgspec.field(name="type", default="about:blank")
+    """A URI reference that identifies the problem type."""
+    title: str = msgspec.field(name="title")
+    """A short summary of the problem type."""
+    status: Annotated[int, msgspec.Meta(ge=400, le=599)] = msgspec.field(name="status")
+    """The HTTP status code."""
+    detail: str | msgspec.UnsetType = msgspec.field(name="detail", default=msgspec.UNSET)
+    """What went wrong with this request."""
+    instance: str | msgspec.UnsetType = msgspec.field(name="instance", default=msgspec.UNSET)
+    """A URI reference for this occurrence."""
+    field: str | msgspec.UnsetType = msgspec.field(name="field", default=msgspec.UNSET)
+    """The offending field, as `query.NAME` or `body.PATH` (e.g.
+    `body.SubscribeAccountList[2].Subscriber_Account`)."""
+    errors: list[ProblemErrorsItem] | msgspec.UnsetType = msgspec.field(name="errors", default=msgspec.UNSET)
+    """Every violation found, when there are several."""
+
+
+AnyResponse: TypeAlias = (
+    AfterOfficialAccountFullResponse
+    | AfterDeleteSubscriberResponse
+    | AfterOfficialAccountDestroyedResponse
+    | BeforeAddSubscriberResponse
+    | AfterSendMsgResponse
+)
+"""Any webhook's answer (each webhook has its own response class)."""
+
+EVENT_TYPES: Final[Mapping[str, type[CallbackEvent]]] = {
+    "OfficialAccount.CallbackAfterOfficialAccountFull": AfterOfficialAccountFull,
+    "OfficialAccount.CallbackAfterDeleteSubscriber": AfterDeleteSubscriber,
+    "OfficialAccount.CallbackAfterOfficialAccountDestroyed": AfterOfficialAccountDestroyed,
+    "OfficialAccount.CallbackBeforeAddSubscriber": BeforeAddSubscriber,
+    "OfficialAccount.CallbackAfterSendMsg": AfterSendMsg,
+}
+"""Event class by `CallbackCommand`."""
+
+RESPONSE_TYPES: Final[Mapping[type[CallbackEvent], type[AnyResponse]]] = {
+    AfterOfficialAccountFull: AfterOfficialAccountFullResponse,
+    AfterDeleteSubscriber: AfterDeleteSubscriberResponse,
+    AfterOfficialAccountDestroyed: AfterOfficialAccountDestroyedResponse,
+    BeforeAddSubscriber: BeforeAddSubscriberResponse,
+    AfterSendMsg: AfterSendMsgResponse,
+}
+"""The one response class that answers each event class."""
+
+
+class PayloadError(ValueError):
+    """A body that is not JSON or does not match the contract, with the path of the offending field.
+
+    `path` is msgspec's JSONPath-like location (``$.MsgBody[0].MsgContent.Text``); `field` is the
+    same without the leading ``$.`` (empty for the whole document).
+    """
+
+    def __init__(self, reason: str, path: str = "$") -> None:
+        super().__init__(f"{reason} - at `{path}`")
+        self.reason = reason
+        self.path = path
+
+    @property
+    def field(self) -> str:
+        return self.path[2:] if self.path.startswith("$.") else self.path.removeprefix("$")
+
+
+_AT = re.compile(r" - at `\$([^`]*)`")
+_MISSING = re.compile(r"Object missing required field `([^`]+)`")
+
+
+def _payload_error(exc: msgspec.ValidationError | msgspec.DecodeError) -> PayloadError:
+    """Fold msgspec's message (nested ``- at`` suffixes from open unions) into one reason and path."""
+    message = str(exc)
+    parts = _AT.findall(message)
+    reason = _AT.sub("", message)
+    path = "$" + "".join(reversed(parts))
+    missing = _MISSING.fullmatch(reason)
+    if missing is not None:
+        path += f".{missing.group(1)}"
+    return PayloadError(reason, path)
+
+
+_S = TypeVar("_S", bound=msgspec.Struct)
+
+
+def _dec_hook(kind: type, value: Any) -> Any:
+    """Decode a value of an open union: one lookup on its tag, the catch-all for unknown tags."""
+    found = _OPEN_UNIONS.get(kind)
+    if found is None:
+        raise NotImplementedError(f"no decoder for {kind!r}")
+    tag_field, known, catch_all = found
+    tag = cast("dict[str, object]", value).get(tag_field) if isinstance(value, dict) else None
+    target = known.get(tag, catch_all) if isinstance(tag, str) else catch_all
+    try:
+        return msgspec.convert(value, target)
+    except msgspec.ValidationError as exc:
+        raise ValueError(str(exc)) from None
+
+
+_DECODERS: dict[object, msgspec.json.Decoder[Any]] = {}
+_ENCODER: Final = msgspec.json.Encoder()
+
+
+def _decoder(kind: object) -> msgspec.json.Decoder[Any]:
+    """One decoder per type, built on first use (building one compiles the type's validation)."""
+    decoder = _DECODERS.get(kind)
+    if decoder is None:
+        decoder = _DECODERS[kind] = msgspec.json.Decoder(kind, dec_hook=_dec_hook)
+    return decoder
+
+
+_EVENT_DECODER: Final = _decoder(CallbackEvent)
+
+
+def decode_event(data: bytes | str) -> CallbackEvent:
+    """Decode and validate one webhook body; the event class is chosen by its `CallbackCommand`."""
+    try:
+        event: CallbackEvent = _EVENT_DECODER.decode(data)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise _payload_error(exc) from None
+    return event
+
+
+def decode(data: bytes | str, kind: type[_S]) -> _S:
+    """Decode and validate `data` as `kind` (an event, a response, any struct of this module)."""
+    try:
+        value: _S = _decoder(kind).decode(data)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise _payload_error(exc) from None
+    return value
+
+
+def encode(value: msgspec.Struct) -> bytes:
+    """JSON bytes with the vendor's wire names; `UNSET` fields are left out."""
+    return _ENCODER.encode(value)

@@ -1,0 +1,332 @@
+"""Server stub: a typed interface with one method per webhook, and the ASGI app that calls it.
+
+Generated from openapi.yaml by `mockserver generate python`; do not edit, regenerate.
+
+Implement `WebhookHandler` (or subclass `DefaultWebhookHandler`, which answers every webhook
+with its default success answer) and serve `create_app(handler, ...)` with any ASGI server, or
+mount it in Starlette/FastAPI. The app checks `SdkAppid`, verifies `Sign`/`RequestTime` when it has a
+token, decodes the body into the event's class, dispatches on `CallbackCommand` in one lookup and
+encodes the typed answer. Bad input gets a 4xx `application/problem+json` answer naming the field. A command
+this contract does not know (a webhook enabled later in the console) gets the default answer and
+a log line, not an error. It depends on msgspec only.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol
+from urllib.parse import parse_qsl
+
+import msgspec
+
+from .models import (
+    AfterDeleteSubscriber,
+    AfterDeleteSubscriberResponse,
+    AfterOfficialAccountDestroyed,
+    AfterOfficialAccountDestroyedResponse,
+    AfterOfficialAccountFull,
+    AfterOfficialAccountFullResponse,
+    AfterSendMsg,
+    AfterSendMsgResponse,
+    BeforeAddSubscriber,
+    BeforeAddSubscriberResponse,
+    PayloadError,
+    decode,
+    encode,
+)
+from .signing import REPLAY_WINDOW_SECONDS, SignatureError, verify_signature
+
+__all__ = [
+    "ASGIApp",
+    "CallbackContext",
+    "DefaultWebhookHandler",
+    "WebhookApp",
+    "WebhookHandler",
+    "create_app",
+]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+logger: Final = logging.getLogger(__name__)
+
+APP_ID_PARAMETER: Final = "SdkAppid"
+COMMAND_PARAMETER: Final = "CallbackCommand"
+CLIENT_IP_PARAMETER: Final = "ClientIP"
+PLATFORM_PARAMETER: Final = "OptPlatform"
+PROBLEM_MEDIA_TYPE: Final = "application/problem+json"
+UNKNOWN_COMMAND_ANSWER: Final = b'{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}'
+"""The answer to a command this contract does not know: the default success answer."""
+
+
+@dataclass(frozen=True)
+class CallbackContext:
+    """What the query string says about one delivery, for handlers that need more than the event."""
+
+    command: str
+    sdk_appid: int
+    client_ip: str
+    platform: str
+    request_time: int | None
+    """The signed request time, or None when the app runs without a token."""
+    query: Mapping[str, str] = field(default_factory=dict[str, str])
+
+
+class WebhookHandler(Protocol):
+    """A webhook backend: one method per webhook, each returning that webhook's own response class."""
+
+    async def after_official_account_full(
+        self, event: AfterOfficialAccountFull, ctx: CallbackContext
+    ) -> AfterOfficialAccountFullResponse:
+        """After an Official Account is full (`OfficialAccount.CallbackAfterOfficialAccountFull`, after
+        webhook)."""
+        ...
+
+    async def after_delete_subscriber(
+        self, event: AfterDeleteSubscriber, ctx: CallbackContext
+    ) -> AfterDeleteSubscriberResponse:
+        """After an Official Account is unsubscribed (`OfficialAccount.CallbackAfterDeleteSubscriber`,
+        after webhook)."""
+        ...
+
+    async def after_official_account_destroyed(
+        self, event: AfterOfficialAccountDestroyed, ctx: CallbackContext
+    ) -> AfterOfficialAccountDestroyedResponse:
+        """After an Official Account is destroyed
+        (`OfficialAccount.CallbackAfterOfficialAccountDestroyed`, after webhook)."""
+        ...
+
+    async def before_add_subscriber(
+        self, event: BeforeAddSubscriber, ctx: CallbackContext
+    ) -> BeforeAddSubscriberResponse:
+        """Before an Official Account is subscribed (`OfficialAccount.CallbackBeforeAddSubscriber`,
+        before webhook)."""
+        ...
+
+    async def after_send_msg(self, event: AfterSendMsg, ctx: CallbackContext) -> AfterSendMsgResponse:
+        """After an Official Account message is sent (`OfficialAccount.CallbackAfterSendMsg`, after
+        webhook)."""
+        ...
+
+
+class DefaultWebhookHandler:
+    """Answers every webhook with its default success answer; override the methods you handle."""
+
+    async def after_official_account_full(
+        self, event: AfterOfficialAccountFull, ctx: CallbackContext
+    ) -> AfterOfficialAccountFullResponse:
+        return decode('{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', AfterOfficialAccountFullResponse)
+
+    async def after_delete_subscriber(
+        self, event: AfterDeleteSubscriber, ctx: CallbackContext
+    ) -> AfterDeleteSubscriberResponse:
+        return decode('{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', AfterDeleteSubscriberResponse)
+
+    async def after_official_account_destroyed(
+        self, event: AfterOfficialAccountDestroyed, ctx: CallbackContext
+    ) -> AfterOfficialAccountDestroyedResponse:
+        return decode('{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', AfterOfficialAccountDestroyedResponse)
+
+    async def before_add_subscriber(
+        self, event: BeforeAddSubscriber, ctx: CallbackContext
+    ) -> BeforeAddSubscriberResponse:
+        return decode('{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', BeforeAddSubscriberResponse)
+
+    async def after_send_msg(self, event: AfterSendMsg, ctx: CallbackContext) -> AfterSendMsgResponse:
+        return decode('{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', AfterSendMsgResponse)
+
+
+_Route = Callable[[WebhookHandler, bytes, CallbackContext], Awaitable[bytes]]
+
+
+def _encode_answer(answer: object, kind: type[msgspec.Struct]) -> bytes:
+    """Encode a handler's answer, refusing one of another webhook (type checkers catch it first)."""
+    if not isinstance(answer, kind):
+        raise TypeError(f"the handler returned {type(answer).__name__}, not {kind.__name__}")
+    return encode(answer)
+
+
+async def _after_official_account_full(handler: WebhookHandler, body: bytes, ctx: CallbackContext) -> bytes:
+    answer: object = await handler.after_official_account_full(decode(body, AfterOfficialAccountFull), ctx)
+    return _encode_answer(answer, AfterOfficialAccountFullResponse)
+
+
+async def _after_delete_subscriber(handler: WebhookHandler, body: bytes, ctx: CallbackContext) -> bytes:
+    answer: object = await handler.after_delete_subscriber(decode(body, AfterDeleteSubscriber), ctx)
+    return _encode_answer(answer, AfterDeleteSubscriberResponse)
+
+
+async def _after_official_account_destroyed(handler: WebhookHandler, body: bytes, ctx: CallbackContext) -> bytes:
+    answer: object = await handler.after_official_account_destroyed(decode(body, AfterOfficialAccountDestroyed), ctx)
+    return _encode_answer(answer, AfterOfficialAccountDestroyedResponse)
+
+
+async def _before_add_subscriber(handler: WebhookHandler, body: bytes, ctx: CallbackContext) -> bytes:
+    answer: object = await handler.before_add_subscriber(decode(body, BeforeAddSubscriber), ctx)
+    return _encode_answer(answer, BeforeAddSubscriberResponse)
+
+
+async def _after_send_msg(handler: WebhookHandler, body: bytes, ctx: CallbackContext) -> bytes:
+    answer: object = await handler.after_send_msg(decode(body, AfterSendMsg), ctx)
+    return _encode_answer(answer, AfterSendMsgResponse)
+
+
+_ROUTES: Final[Mapping[str, _Route]] = {
+    "OfficialAccount.CallbackAfterOfficialAccountFull": _after_official_account_full,
+    "OfficialAccount.CallbackAfterDeleteSubscriber": _after_delete_subscriber,
+    "OfficialAccount.CallbackAfterOfficialAccountDestroyed": _after_official_account_destroyed,
+    "OfficialAccount.CallbackBeforeAddSubscriber": _before_add_subscriber,
+    "OfficialAccount.CallbackAfterSendMsg": _after_send_msg,
+}
+
+
+class _Reject(Exception):
+    def __init__(self, status: int, title: str, detail: str, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail, self.field = status, title, detail, field
+
+
+def _problem(status: int, title: str, detail: str, field: str | None) -> bytes:
+    document: dict[str, object] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if field is not None:
+        document["field"] = field
+    return msgspec.json.encode(document)
+
+
+class WebhookApp:
+    """The ASGI app serving one `WebhookHandler`; build it with `create_app`."""
+
+    def __init__(
+        self,
+        handler: WebhookHandler,
+        *,
+        sdk_appid: int | None = None,
+        token: str | None = None,
+        replay_window: float = REPLAY_WINDOW_SECONDS,
+        max_body_bytes: int = 1 << 20,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.handler = handler
+        self.sdk_appid = sdk_appid
+        self.token = token
+        self.replay_window = replay_window
+        self.max_body_bytes = max_body_bytes
+        self.clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        try:
+            body = await self._handle(scope, receive)
+        except _Reject as reject:
+            await _respond(send, reject.status, _problem(reject.status, reject.title, reject.detail, reject.field))
+            return
+        except Exception:  # a handler bug: answer 500 (the vendor counts it as a failed delivery), keep serving
+            logger.exception("webhook handler failed")
+            await _respond(send, 500, _problem(500, "Internal Server Error", "the webhook handler failed", None))
+            return
+        await _respond(send, 200, body, b"application/json")
+
+    async def _handle(self, scope: Scope, receive: Receive) -> bytes:
+        if scope["method"] != "POST":
+            raise _Reject(405, "Method Not Allowed", f"webhooks are delivered with POST, not {scope['method']}")
+        query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+        app_id = query.get(APP_ID_PARAMETER, "")
+        if not app_id.isascii() or not app_id.isdigit():
+            detail = f"{APP_ID_PARAMETER} must be a positive integer, not {app_id[:32]!r}"
+            raise _Reject(400, "Bad Request", detail, f"query.{APP_ID_PARAMETER}")
+        if self.sdk_appid is not None and int(app_id) != self.sdk_appid:
+            detail = f"{APP_ID_PARAMETER} {app_id} is not this app's ({self.sdk_appid})"
+            raise _Reject(403, "Forbidden", detail, f"query.{APP_ID_PARAMETER}")
+        request_time: int | None = None
+        if self.token is not None:
+            try:
+                request_time = verify_signature(query, self.token, now=self.clock(), window=self.replay_window)
+            except SignatureError as exc:
+                raise _Reject(401, "Unauthorized", exc.detail, f"query.{exc.parameter}") from None
+        command = query.get(COMMAND_PARAMETER, "")
+        if not command:
+            detail = f"the {COMMAND_PARAMETER} query parameter is missing"
+            raise _Reject(400, "Bad Request", detail, f"query.{COMMAND_PARAMETER}")
+        route = _ROUTES.get(command)
+        if route is None:
+            logger.warning("unknown %s %r: answered with the default answer", COMMAND_PARAMETER, command)
+            return UNKNOWN_COMMAND_ANSWER
+        content_type = _header(scope, b"content-type").split(";", 1)[0].strip().lower()
+        if content_type != "application/json":
+            raise _Reject(415, "Unsupported Media Type", f"the body must be application/json, not {content_type!r}")
+        body = await _read_body(receive, self.max_body_bytes)
+        ctx = CallbackContext(
+            command=command,
+            sdk_appid=int(app_id),
+            client_ip=query.get(CLIENT_IP_PARAMETER, ""),
+            platform=query.get(PLATFORM_PARAMETER, ""),
+            request_time=request_time,
+            query=query,
+        )
+        try:
+            return await route(self.handler, body, ctx)
+        except PayloadError as exc:
+            raise _Reject(400, "Bad Request", exc.reason, f"body.{exc.field}" if exc.field else "body") from None
+
+
+def create_app(
+    handler: WebhookHandler,
+    *,
+    sdk_appid: int | None = None,
+    token: str | None = None,
+    replay_window: float = REPLAY_WINDOW_SECONDS,
+    max_body_bytes: int = 1 << 20,
+) -> WebhookApp:
+    """An ASGI app for `handler`. Without `sdk_appid` any app id is accepted; without `token`, no signature."""
+    return WebhookApp(
+        handler, sdk_appid=sdk_appid, token=token, replay_window=replay_window, max_body_bytes=max_body_bytes
+    )
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return ""
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _Reject(400, "Bad Request", "the client disconnected before sending the whole body")
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _Reject(413, "Payload Too Large", f"the body is larger than {limit} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _respond(send: Send, status: int, body: bytes, content_type: bytes = PROBLEM_MEDIA_TYPE.encode()) -> None:
+    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -1,0 +1,103 @@
+"""`mockserver generate`: typed Python code, or the OpenAPI 3.1 rendering, from the contract.
+
+Both subcommands share one contract of behaviour: the output depends only on the contract and
+the templates, files are rewritten only when their text changes, and `--check` writes nothing,
+prints a unified diff and exits 1 when the output on disk is stale (CI runs it).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import click
+import jinja2
+from rich.console import Console
+
+from mockserver.codegen import RenderedFile, build_context, compare, render_openapi31, render_package, write
+from mockserver.contract import Contract, ContractError, load_contract
+
+__all__ = ["command"]
+
+_SPEC = click.option(
+    "--spec",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Contract to generate from (default: the bundled openapi.yaml).",
+)
+_CHECK = click.option(
+    "--check", is_flag=True, help="Write nothing; print a unified diff and exit 1 if the output on disk is stale."
+)
+
+
+def _contract(spec: Path | None) -> Contract:
+    try:
+        return load_contract(spec)
+    except ContractError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _finish(files: list[RenderedFile], out: Path, check: bool, what: str) -> None:
+    console = Console(stderr=True, highlight=False)
+    if check:
+        stale = compare(files, out)
+        for item in stale:
+            sys.stdout.write(item.diff)
+        if stale:
+            console.print(f"[red]{len(stale)} stale file(s)[/] in {out}: run `mockserver generate {what}` to update.")
+            raise SystemExit(1)
+        console.print(f"[green]up to date[/]: {len(files)} file(s) in {out}")
+        return
+    written = write(files, out)
+    console.print(f"{len(written)} of {len(files)} file(s) written to {out}")
+
+
+@click.group(name="generate")
+def command() -> None:
+    """Render typed code or the OpenAPI 3.1 view from the contract."""
+
+
+@command.command(name="python")
+@click.option(
+    "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Package directory to write."
+)
+@click.option("--package", metavar="NAME", help="Import name of the package (default: the --out directory's name).")
+@click.option(
+    "--templates",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Directory whose *.j2 files replace the kit's templates of the same name (others are kept).",
+)
+@_CHECK
+@_SPEC
+def python(out: Path, package: str | None, templates: Path | None, check: bool, spec: Path | None) -> None:
+    """Models (msgspec), an ASGI server stub and an httpx client, as one package.
+
+    \b
+    mockserver generate python --out generated/oa_webhooks
+    mockserver generate python --out generated/oa_webhooks --check
+    """
+    name = package or out.resolve().name
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise click.BadParameter(f"{name!r} is not a Python package name", param_hint="--package")
+    try:
+        files = render_package(build_context(_contract(spec), name), templates)
+    except jinja2.TemplateError as exc:
+        where = f" ({exc.filename}:{exc.lineno})" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+        raise click.UsageError(f"template error{where}: {exc}") from None
+    except ContractError as exc:
+        raise click.UsageError(str(exc)) from None
+    _finish(files, out, check, f"python --out {out}")
+
+
+@command.command(name="openapi31")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="YAML file to write.")
+@_CHECK
+@_SPEC
+def openapi31(out: Path, check: bool, spec: Path | None) -> None:
+    """The contract as OpenAPI 3.1 with one top-level webhook per command.
+
+    \b
+    mockserver generate openapi31 --out generated/openapi-3.1.yaml
+    """
+    text = render_openapi31(_contract(spec))
+    _finish([RenderedFile(out.name, text)], out.parent, check, f"openapi31 --out {out}")

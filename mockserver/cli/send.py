@@ -1,0 +1,140 @@
+"""`mockserver send`: deliver one webhook through the generated client and show what came back.
+
+The delivery goes through `oa_webhooks.client` (the generated, typed client), so this command
+is also its everyday user: the body is decoded into the event's class before it is sent, the
+answer is decoded into the webhook's response class, and the verdict is the client's outcome
+(what the Chat backend would do with the answer).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+import msgspec
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from mockserver.contract import ContractError, UnknownCommand, Webhook, load_contract
+
+__all__ = ["command"]
+
+
+def _body(webhook: Webhook, example: str | None, body: str | None) -> bytes:
+    if example is not None and body is not None:
+        raise click.UsageError("give --example or --body, not both")
+    if body is None:
+        try:
+            value = webhook.example(example).value
+        except KeyError as exc:
+            raise click.BadParameter(str(exc.args[0]), param_hint="--example") from None
+        return json.dumps(value, ensure_ascii=False).encode()
+    if body.startswith("@"):
+        try:
+            return Path(body[1:]).read_bytes()
+        except OSError as exc:
+            raise click.BadParameter(f"cannot read {body[1:]}: {exc.strerror}", param_hint="--body") from None
+    return body.encode()
+
+
+@click.command(name="send")
+@click.argument("command_name", metavar="COMMAND")
+@click.option("--url", required=True, help="The webhook URL to deliver to (the app backend, or `mockserver serve`).")
+@click.option("--example", metavar="NAME", help="Send this contract example (default: the webhook's first one).")
+@click.option("--body", metavar="JSON|@FILE", help="Send this body instead (JSON text, or @path to a file).")
+@click.option("--sdkappid", type=click.IntRange(min=1), help="The SdkAppid to send (default: the contract's example).")
+@click.option("--token", help="Sign the delivery with this webhook token (default: unsigned).")
+@click.option("--timeout", type=click.FloatRange(min=0.01), help="Seconds to wait (default: the contract's).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON verdict instead of a table.")
+def command(
+    command_name: str,
+    url: str,
+    example: str | None,
+    body: str | None,
+    sdkappid: int | None,
+    token: str | None,
+    timeout: float | None,
+    as_json: bool,
+) -> None:
+    """Deliver one webhook to URL the way the Chat backend does, and judge the answer.
+
+    COMMAND is a webhook command or its event name from the contract. Exits 0 when the answer
+    is a valid response of that webhook, 1 when the delivery failed (status, not JSON,
+    contract violation, timeout, connection), 2 on a usage error.
+
+    \b
+    mockserver send BeforeAddSubscriber --url http://127.0.0.1:8080/
+    mockserver send BeforeAddSubscriber --url http://127.0.0.1:8080/ --token secret --example BeforeAddSubscriber-rich
+    """
+    from oa_webhooks import EVENT_TYPES, PayloadError, decode, encode
+    from oa_webhooks.client import DeliveryError, WebhookClient
+
+    try:
+        contract = load_contract()
+        webhook = contract.webhook_named(command_name)
+    except UnknownCommand as exc:
+        raise click.BadParameter(str(exc), param_hint="COMMAND") from None
+    except ContractError as exc:
+        raise click.UsageError(str(exc)) from None
+    kind = EVENT_TYPES.get(webhook.command)
+    if kind is None:
+        raise click.UsageError(f"the generated package has no {webhook.command}: regenerate it (mockserver generate)")
+    try:
+        event = decode(_body(webhook, example, body), kind)
+    except PayloadError as exc:
+        reason = f"{exc.reason} at body.{exc.field}" if exc.field else exc.reason
+        raise click.BadParameter(reason, param_hint="--body") from None
+    app_id = sdkappid if sdkappid is not None else int(contract.parameter("app-id").example)
+    options: dict[str, Any] = {"sdk_appid": app_id, "token": token}
+    if timeout is not None:
+        options["timeout"] = timeout
+    console = Console(highlight=False, soft_wrap=True)
+    with WebhookClient(url, **options) as client:
+        try:
+            reply = client.send(event)
+        except DeliveryError as exc:
+            _report(console, as_json, webhook.command, url, token is not None, None, str(exc), exc.outcome)
+            raise SystemExit(1) from None
+    answer = json.loads(encode(reply.response))
+    _report(console, as_json, webhook.command, url, token is not None, reply, answer, reply.outcome)
+
+
+def _report(
+    console: Console, as_json: bool, command: str, url: str, signed: bool, reply: Any, answer: Any, outcome: Any
+) -> None:
+    delivered = reply is not None
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "command": command,
+                    "url": url,
+                    "signed": signed,
+                    "delivered": delivered,
+                    "status": reply.status if delivered else None,
+                    "response" if delivered else "error": answer,
+                    "outcome": {"allowed": outcome.allowed, "detail": outcome.detail, "refused": list(outcome.refused)},
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_row("command", escape(command))
+    table.add_row("url", escape(url))
+    table.add_row("signed", "yes" if signed else "no")
+    if delivered:
+        table.add_row("status", f"{reply.status} in {reply.elapsed * 1000:.1f} ms")
+        table.add_row(
+            "response", escape(f"{type(reply.response).__name__} {msgspec.json.encode(reply.response).decode()}")
+        )
+        table.add_row("verdict", "[green]delivered[/]: the answer conforms to the contract")
+    else:
+        table.add_row("verdict", f"[red]failed[/]: {escape(str(answer))}")
+    allowed = "[green]allowed[/]" if outcome.allowed else "[red]rejected[/]"
+    refused = f" (refused: {escape(', '.join(outcome.refused))})" if outcome.refused else ""
+    table.add_row("vendor", f"{allowed}: {escape(outcome.detail)}{refused}")
+    console.print(table)

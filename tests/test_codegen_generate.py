@@ -1,0 +1,119 @@
+"""The generator: the checked-in output is current, rendering is deterministic, overrides work.
+
+Everything runs the real CLI as a subprocess, the way CI and users run it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mockserver.codegen import build_context, render_package
+from mockserver.contract import Contract
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "generated" / "oa_webhooks"
+SPEC31 = ROOT / "generated" / "openapi-3.1.yaml"
+
+
+def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mockserver", "generate", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+
+
+def test_checked_in_package_is_not_stale() -> None:
+    result = run("python", "--out", PACKAGE, "--check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == ""
+
+
+def test_checked_in_openapi31_is_not_stale() -> None:
+    result = run("openapi31", "--out", SPEC31, "--check")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_reports_a_stale_file_with_a_diff_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "oa_webhooks"
+    shutil.copytree(PACKAGE, out)
+    models = out / "models.py"
+    edited = models.read_text(encoding="utf-8").replace("class ", "class Edited", 1)
+    models.write_text(edited, encoding="utf-8")
+    (out / "client.py").unlink()
+    result = run("python", "--out", out, "--check")
+    assert result.returncode == 1
+    assert "+++" in result.stdout and "-class Edited" in result.stdout
+    assert "client.py" in result.stdout
+    assert models.read_text(encoding="utf-8") == edited, "--check must not write"
+    assert not (out / "client.py").exists()
+
+
+def test_generation_is_deterministic_and_matches_the_checked_in_copy(tmp_path: Path) -> None:
+    first, second = tmp_path / "a" / "oa_webhooks", tmp_path / "b" / "oa_webhooks"
+    assert run("python", "--out", first).returncode == 0
+    assert run("python", "--out", second).returncode == 0
+    names = sorted(p.name for p in first.iterdir())
+    assert names == sorted(p.name for p in PACKAGE.iterdir())
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes() == (PACKAGE / name).read_bytes()
+    again = run("python", "--out", first)
+    assert "0 of" in again.stderr, "an unchanged file must not be rewritten"
+
+
+def test_package_name_is_used_in_the_output(tmp_path: Path) -> None:
+    out = tmp_path / "somewhere"
+    assert run("python", "--out", out, "--package", "acme_hooks").returncode == 0
+    assert "acme_hooks.client" in (out / "__init__.py").read_text(encoding="utf-8")
+    bad = run("python", "--out", out, "--package", "not-a-name")
+    assert bad.returncode == 2 and "--package" in bad.stderr
+
+
+def test_one_template_can_be_overridden(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "__init__.py.j2").write_text('"""Custom package {{ ctx.package }}."""\n', encoding="utf-8")
+    out = tmp_path / "oa_webhooks"
+    assert run("python", "--out", out, "--templates", templates).returncode == 0
+    assert (out / "__init__.py").read_text(encoding="utf-8") == '"""Custom package oa_webhooks."""\n'
+    assert (out / "models.py").read_bytes() == (PACKAGE / "models.py").read_bytes()
+
+
+def test_a_template_typo_is_an_error_not_an_empty_string(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "py.typed.j2").write_text("{{ ctx.no_such_thing }}\n", encoding="utf-8")
+    result = run("python", "--out", tmp_path / "out", "--templates", templates)
+    assert result.returncode == 2
+    assert "no_such_thing" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [(), ("python",), ("openapi31",)])
+def test_help(args: tuple[str, ...]) -> None:
+    result = run(*args, "--help")
+    assert result.returncode == 0 and "Usage" in result.stdout
+
+
+def test_context_names_come_from_the_contract(contract: Contract) -> None:
+    context = build_context(contract, "pkg")
+    assert [w.command for w in context.webhooks] == list(contract.commands)
+    assert [w.response for w in context.webhooks] == [w.response_name for w in contract.webhooks]
+    assert {m.tag for m in context.event_union.members} == set(contract.commands)
+    assert context.event_union.tag_field == contract.command_field
+    for webhook in context.webhooks:
+        struct = context.struct(webhook.event)
+        schema = contract.resolve(f"#/components/schemas/{webhook.event}")
+        wire = [name for name in schema["properties"] if name != contract.command_field]
+        assert [f.wire_name for f in struct.fields] == wire
+        assert all(f.python_name == f.python_name.lower() for f in struct.fields)
+        assert {f.wire_name for f in struct.fields if f.required} == set(schema["required"]) - {contract.command_field}
+    files = {f.path for f in render_package(context)}
+    assert {"__init__.py", "models.py", "server.py", "client.py", "signing.py", "py.typed"} <= files
