@@ -71,6 +71,17 @@ def _leaf(error: Any) -> Iterable[Any]:
     yield error
 
 
+def _why_not_json(body: bytes | None) -> str:
+    """The parser's reason, with its position: what a person needs to find the broken byte."""
+    try:
+        json.loads((body or b"").decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return f"not UTF-8: byte 0x{(body or b'')[exc.start]:02x} at position {exc.start} is not valid UTF-8"
+    except ValueError as exc:
+        return f"not valid JSON: {exc}"
+    return "not valid JSON"
+
+
 class DeliveryValidator:
     """Validates deliveries and answers for one contract; build it once and reuse it."""
 
@@ -95,11 +106,11 @@ class DeliveryValidator:
         request = PlainRequest(query=query, body=body, content_type=content_type)
         found: list[Violation] = []
         for error in self._api.iter_request_errors(request):
-            found.extend(self._explain(error))
+            found.extend(self._explain(error, body))
         found.extend(self._cross_checks(query, body))
         return sorted(set(found))
 
-    def _explain(self, error: Exception) -> list[Violation]:
+    def _explain(self, error: Exception, body: bytes | None) -> list[Violation]:
         cause = error.__cause__
         if isinstance(error, ParameterValidationError):
             where = f"query.{error.name}"
@@ -119,11 +130,10 @@ class DeliveryValidator:
             name = type(cause).__name__ if cause is not None else ""
             if name == "MediaTypeNotFound":
                 return [Violation("header.Content-Type", f"{cause}")]
-            return [
-                Violation(
-                    "body", f"not valid JSON: {cause}" if name == "MediaTypeDeserializeError" else str(cause or error)
-                )
-            ]
+            if name == "MediaTypeDeserializeError":
+                # openapi-core's own message decodes the body as UTF-8 and fails on other bytes.
+                return [Violation("body", _why_not_json(body))]
+            return [Violation("body", str(cause or error))]
         return [Violation("request", str(error))]
 
     def _cross_checks(self, query: Mapping[str, str], body: bytes | None) -> list[Violation]:

@@ -268,3 +268,23 @@ def test_contract_errors_are_clear(tmp_path: Any) -> None:
     (tmp_path / "bad.yaml").write_text("openapi: [unclosed\n")
     with pytest.raises(ContractError, match="not valid YAML"):
         load_contract(tmp_path / "bad.yaml")
+
+
+def test_bodies_that_are_not_utf8_or_not_json_are_named_not_crashed(
+    contract: Contract, validator: DeliveryValidator
+) -> None:
+    query = contract.query_example(contract.webhooks[0].command)
+    (violation,) = validator.check_request(query, b'{"x": "\xff\xfe"}')
+    assert violation.field == "body" and "0xff at position 7" in violation.reason
+    (violation,) = validator.check_request(query, b'{"x": ')
+    assert violation.field == "body" and "column 7" in violation.reason
+
+
+def test_platform_must_not_be_empty_but_may_be_unknown(contract: Contract, validator: DeliveryValidator) -> None:
+    webhook = contract.webhooks[0]
+    name = contract.parameter("platform").name
+    body = _body(webhook.example().value)
+    assert validator.check_request(contract.query_example(webhook.command, **{name: "SmartTV"}), body) == []
+    assert f"query.{name}" in _fields(
+        validator.check_request(contract.query_example(webhook.command, **{name: ""}), body)
+    )
