@@ -1,0 +1,390 @@
+"""The seven conformance checks, each with a stable name, what it looks at, and why it matters.
+
+A check reads one `Exchange` (the request the fuzzer sent and what came back, or that nothing
+came back) and returns a `Finding` when the backend broke the rule, None when it kept it. Each
+check says which probe kinds it is about, so that one misbehaviour fails one check: a 500 on
+an unknown command fails `unknown-command`, not also `no-server-error`.
+
+Everything webhook-specific comes from the contract: the response schema of the webhook the
+request was for (`DeliveryValidator.check_response`), the delivery timeout, the response
+fields' roles, `x-subset-of` and `x-vendor-values`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from mockserver.contract import Contract, Webhook
+from mockserver.fuzz.cases import Auth, Probe, ProbeKind
+from mockserver.validation import DeliveryValidator
+
+__all__ = [
+    "CHECKS",
+    "Check",
+    "CheckContext",
+    "Exchange",
+    "Finding",
+    "check_names",
+    "get_check",
+]
+
+_NOT_JSON = object()
+
+
+@dataclass
+class Exchange:
+    """One request the fuzzer sent and its outcome: an answer, or the transport error instead."""
+
+    probe: Probe
+    status: int | None
+    content_type: str | None
+    body: bytes
+    elapsed: float
+    curl: str
+    error: str | None = None
+    """Why there is no answer (None when there is one)."""
+    hung: bool = False
+    """No answer before the fuzzer gave up (as opposed to a refused or dropped connection)."""
+    valid: bool = False
+    """The delivery conforms to the contract, per `DeliveryValidator.check_request`."""
+    violations: tuple[str, ...] = ()
+    baseline: Exchange | None = None
+    """The exchange of `probe.baseline` (forward-compatible and authentication probes)."""
+
+    @property
+    def answered(self) -> bool:
+        return self.status is not None
+
+    @cached_property
+    def document(self) -> Any:
+        """The answer parsed as JSON, or `_NOT_JSON`."""
+        try:
+            return json.loads(self.body)
+        except (ValueError, UnicodeDecodeError):
+            return _NOT_JSON
+
+    @cached_property
+    def sent_document(self) -> Any:
+        """The request body as the backend received it, parsed (None when not JSON)."""
+        body = self.probe.case.body
+        if isinstance(body, (dict, list)):
+            return body
+        return None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """How an exchange broke a check: `summary` groups alike failures, `detail` is this one's story."""
+
+    summary: str
+    detail: str
+
+
+@dataclass
+class CheckContext:
+    """What every check may consult: the contract, its validator and the run's time budget."""
+
+    contract: Contract
+    validator: DeliveryValidator
+    timeout: float
+
+    @cached_property
+    def _response_fields(self) -> dict[str, set[str]]:
+        return {
+            webhook.command: set(self.contract.resolve(webhook.response_ref).get("properties", {}))
+            for webhook in self.contract.webhooks
+        }
+
+    def foreign_fields(self, webhook: Webhook, document: Mapping[str, Any]) -> Iterator[tuple[str, Webhook]]:
+        """Answer fields that `webhook`'s response does not define but another webhook's does."""
+        own = self._response_fields[webhook.command]
+        for name in document:
+            if name in own:
+                continue
+            for other in self.contract.webhooks:
+                if other is not webhook and name in self._response_fields[other.command]:
+                    yield name, other
+                    break
+
+    def role_values(self, webhook: Webhook, document: Any) -> tuple[Any, ...]:
+        """The answer's protocol-relevant values: status-bearing roles, refusals in order-free form."""
+        if not isinstance(document, Mapping):
+            return (repr(document)[:80],)
+        values: list[Any] = []
+        for role in ("action-status", "error-code", "refused"):
+            name = webhook.response_roles.get(role)
+            value = document.get(name) if name is not None else None
+            values.append(sorted(map(str, value)) if isinstance(value, list) else value)
+        return tuple(values)
+
+    def accepted(self, webhook: Webhook, exchange: Exchange) -> bool:
+        """Whether the answer takes the delivery as genuine: HTTP 200 and not a failed action status."""
+        if exchange.status != 200:
+            return False
+        field_name = webhook.response_roles.get("action-status")
+        if field_name is None or not isinstance(exchange.document, Mapping):
+            return True
+        success = webhook.default_response.get(field_name)
+        return bool(exchange.document.get(field_name, success) == success)
+
+
+CheckFunction = Callable[[CheckContext, Exchange], Finding | None]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A named rule, the probe kinds it judges, and the function that judges one exchange."""
+
+    name: str
+    kinds: frozenset[ProbeKind]
+    function: CheckFunction = field(repr=False)
+    valid_only: bool = False
+    """Judge only deliveries that conform to the contract (a malformed one has no right answer)."""
+    needs_answer: bool = True
+    """Judge only exchanges that got an HTTP answer (transport failures are other checks' business)."""
+    needs_baseline: bool = False
+    """Judge only probes compared with a plain version (not the plain version itself)."""
+
+    @property
+    def description(self) -> str:
+        doc = (self.function.__doc__ or "").strip()
+        return doc.split("\n\n", 1)[0].replace("\n", " ")
+
+    def applies(self, exchange: Exchange) -> bool:
+        if exchange.probe.kind not in self.kinds:
+            return False
+        if self.needs_answer and not exchange.answered:
+            return False
+        if self.needs_baseline and exchange.probe.baseline is None:
+            return False
+        return not (self.valid_only and not exchange.valid)
+
+    def __call__(self, context: CheckContext, exchange: Exchange) -> Finding | None:
+        return self.function(context, exchange)
+
+
+CHECKS: dict[str, Check] = {}
+"""Every check by its stable name, in the order the report lists them."""
+
+_ALL = frozenset(ProbeKind)
+_GENERATED = frozenset({ProbeKind.EXAMPLE, ProbeKind.POSITIVE})
+
+
+def _check(
+    name: str,
+    kinds: frozenset[ProbeKind],
+    *,
+    valid_only: bool = False,
+    needs_answer: bool = True,
+    needs_baseline: bool = False,
+) -> Callable[[CheckFunction], CheckFunction]:
+    def register(function: CheckFunction) -> CheckFunction:
+        CHECKS[name] = Check(
+            name, kinds, function, valid_only=valid_only, needs_answer=needs_answer, needs_baseline=needs_baseline
+        )
+        return function
+
+    return register
+
+
+def check_names() -> tuple[str, ...]:
+    return tuple(CHECKS)
+
+
+def get_check(name: str) -> Check:
+    try:
+        return CHECKS[name]
+    except KeyError:
+        raise KeyError(f"unknown check {name!r}; choose from {', '.join(CHECKS)}") from None
+
+
+# ---------------------------------------------------------------------------- the checks
+@_check("response-conforms", _GENERATED, valid_only=True)
+def response_conforms(context: CheckContext, exchange: Exchange) -> Finding | None:
+    """Every valid delivery gets HTTP 200 and a JSON body matching THAT webhook's response schema.
+
+    The Chat backend counts anything else as a failed delivery (for a "before" webhook, the
+    answer is then ignored). An answer that carries another webhook's response fields is
+    reported too: it passes a lenient schema but shows the backend answered the wrong event.
+    """
+    webhook = exchange.probe.webhook
+    assert webhook is not None and exchange.status is not None
+    if exchange.status != 200:
+        snippet = exchange.body[:160].decode("utf-8", "replace")
+        return Finding(
+            f"HTTP {exchange.status} for a valid delivery",
+            f"answered {exchange.status} (the Chat backend counts it as a failed delivery): {snippet}",
+        )
+    violations = context.validator.check_response(
+        webhook.command, exchange.status, exchange.body, exchange.content_type
+    )
+    if violations:
+        fields = sorted({v.field for v in violations})
+        return Finding(", ".join(fields), "; ".join(str(v) for v in violations))
+    if isinstance(exchange.document, Mapping):
+        foreign = list(context.foreign_fields(webhook, exchange.document))
+        if foreign:
+            names = ", ".join(f"body.{name}" for name, _ in foreign)
+            owners = ", ".join(sorted({other.command for _, other in foreign}))
+            return Finding(
+                f"another webhook's answer ({names})",
+                f"{names} belong(s) to the answer of {owners}, not of {webhook.command}",
+            )
+    return None
+
+
+@_check("within-timeout", _ALL, needs_answer=False)
+def within_timeout(context: CheckContext, exchange: Exchange) -> Finding | None:
+    """Every answer, valid delivery or not, arrives within the vendor's delivery timeout.
+
+    The Chat backend stops waiting after the contract's `x-delivery.timeoutSeconds` (2 s) and
+    treats the delivery as failed, so a correct answer that comes late is still a failure.
+    """
+    if exchange.hung:
+        return Finding("no answer", f"no answer within {exchange.elapsed:.1f} s (budget {context.timeout:g} s)")
+    if exchange.answered and exchange.elapsed > context.timeout:
+        return Finding("slow answer", f"answered in {exchange.elapsed:.2f} s; the budget is {context.timeout:g} s")
+    return None
+
+
+def _server_error(exchange: Exchange) -> Finding | None:
+    if exchange.hung:
+        return Finding("hang", f"no answer within {exchange.elapsed:.1f} s")
+    if not exchange.answered:
+        return Finding("dropped connection", exchange.error or "no answer")
+    assert exchange.status is not None
+    if exchange.status >= 500:
+        snippet = exchange.body[:120].decode("utf-8", "replace")
+        return Finding(f"HTTP {exchange.status}", f"answered {exchange.status}: {snippet}")
+    return None
+
+
+@_check("no-server-error", _ALL - {ProbeKind.UNKNOWN_COMMAND}, needs_answer=False)
+def no_server_error(context: CheckContext, exchange: Exchange) -> Finding | None:
+    """No 5xx, dropped connection or hang on any input, valid or not (malformed JSON, wrong types...).
+
+    A bad delivery deserves a 4xx naming the field; a crash hides the reason and, for a
+    "before" webhook, lets the request through.
+    """
+    return _server_error(exchange)
+
+
+def _values_at(document: Any, path: str) -> list[Any]:
+    """The values at a path such as ``List[*].Field`` (the `x-subset-of` notation)."""
+    current = [document]
+    for token in path.split("."):
+        each = token.endswith("[*]")
+        name = token[:-3] if each else token
+        nxt: list[Any] = []
+        for node in current:
+            if isinstance(node, Mapping) and name in node:
+                value = node[name]
+                if each and isinstance(value, list):
+                    nxt.extend(value)
+                elif not each:
+                    nxt.append(value)
+        current = nxt
+    return current
+
+
+@_check("semantics", _GENERATED | {ProbeKind.FORWARD}, valid_only=True)
+def semantics(context: CheckContext, exchange: Exchange) -> Finding | None:
+    """The rules a schema cannot state: refusals only name users from the request, error codes are the vendor's.
+
+    Read from the response fields' `x-subset-of` (e.g. refused users must come from the
+    request's list at that path) and `x-vendor-values` (the codes the vendor defines for that
+    webhook; the Chat backend's behaviour for any other code is undefined).
+    """
+    webhook = exchange.probe.webhook
+    document = exchange.document
+    if webhook is None or exchange.status != 200 or not isinstance(document, Mapping):
+        return None
+    for name, path in webhook.subset_of.items():
+        listed = document.get(name)
+        if not isinstance(listed, list):
+            continue
+        allowed = _values_at(exchange.sent_document, path)
+        strangers = [value for value in listed if value not in allowed]
+        if strangers:
+            return Finding(
+                f"body.{name} outside the request's {path}",
+                f"body.{name} lists {strangers[:5]!r}, which the request's {path} does not contain",
+            )
+    for name, values in webhook.vendor_values.items():
+        value = document.get(name)
+        if isinstance(value, int) and not isinstance(value, bool) and value not in values:
+            known = ", ".join(f"{code} ({meaning})" for code, meaning in sorted(values.items()))
+            return Finding(
+                f"body.{name} not a vendor value",
+                f"body.{name} is {value}; for {webhook.command} the vendor defines only {known}",
+            )
+    return None
+
+
+@_check("authentication", frozenset({ProbeKind.AUTH}), needs_answer=False)
+def authentication(context: CheckContext, exchange: Exchange) -> Finding | None:
+    """A wrong or missing Sign, a stale RequestTime and a foreign SdkAppid are refused; the genuine one is not.
+
+    Refused means a non-200 status or a failed action status. The genuine, correctly signed
+    delivery is the control: a backend that refuses everything proves nothing by refusing forgeries.
+    Runs only when --token and/or --sdkappid say what the backend expects.
+    """
+    webhook = exchange.probe.webhook
+    assert webhook is not None
+    if not exchange.answered:
+        return None  # no answer is no acceptance; no-server-error reports the hang or the drop
+    accepted = context.accepted(webhook, exchange)
+    if exchange.probe.auth is Auth.GENUINE:
+        if not accepted:
+            return Finding(
+                "genuine delivery refused",
+                f"the correctly signed delivery got {exchange.status}: "
+                f"{exchange.body[:120].decode('utf-8', 'replace')}",
+            )
+        return None
+    if accepted:
+        return Finding(
+            f"{exchange.probe.auth.value} accepted",
+            f"a delivery with a {exchange.probe.auth.value} was answered 200 as if genuine",
+        )
+    return None
+
+
+@_check("forward-compatible", frozenset({ProbeKind.FORWARD}), valid_only=True, needs_baseline=True)
+def forward_compatible(context: CheckContext, exchange: Exchange) -> Finding | None:
+    """Extra unknown fields, an unknown platform spelling or element type: answered like the plain version.
+
+    The vendor adds fields, platforms and message element types without notice; the contract
+    accepts them, so a backend must too (same status, action status, error code and refusals).
+    """
+    baseline = exchange.baseline
+    webhook = exchange.probe.webhook
+    if baseline is None or not baseline.answered or webhook is None:
+        return None  # no plain answer to compare with; the other checks judge the plain version
+    plain = (baseline.status, *context.role_values(webhook, baseline.document))
+    variant = (exchange.status, *context.role_values(webhook, exchange.document))
+    if plain != variant:
+        kind = str(exchange.probe.extra.get("variant", exchange.probe.label))
+        return Finding(
+            f"{kind}: answered differently", f"plain version got {_describe(plain)}, this one {_describe(variant)}"
+        )
+    return None
+
+
+def _describe(values: tuple[Any, ...]) -> str:
+    status, *rest = values
+    shown = ", ".join(str(v) for v in rest if v is not None)
+    return f"{status}" + (f" ({shown})" if shown else "")
+
+
+@_check("unknown-command", frozenset({ProbeKind.UNKNOWN_COMMAND}), needs_answer=False)
+def unknown_command(context: CheckContext, exchange: Exchange) -> Finding | None:
+    """A webhook the contract does not know (enabled later in the console) does not cause a 5xx, a drop or a hang.
+
+    Any 2xx or 4xx is fine: the backend may acknowledge and ignore it, or refuse it.
+    """
+    return _server_error(exchange)

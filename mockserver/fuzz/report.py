@@ -1,0 +1,146 @@
+"""Showing a run: live progress, the per-check and per-webhook tables, reproducers, JUnit XML.
+
+People read the terminal report (rich tables, one copy-paste `curl` per failure); CI reads the
+JUnit file, one test case per (webhook, check) so that a dashboard shows which webhook broke
+which rule.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from mockserver.fuzz.runner import Failure, FuzzResult
+from mockserver.fuzz.runner import Progress as RunProgress
+
+__all__ = ["live_progress", "print_report", "write_junit"]
+
+
+@contextmanager
+def live_progress(console: Console) -> Iterator[Callable[[RunProgress], None]]:
+    """A progress bar fed by the runner's `Progress` events (the yielded object is the callback)."""
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("[red]{task.fields[failures]} failed verdicts"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("starting", total=None, failures=0)
+
+        def update(event: RunProgress) -> None:
+            progress.update(
+                task, description=event.stage, completed=event.done, total=event.total, failures=event.failures
+            )
+
+        yield update
+
+
+def print_report(result: FuzzResult, console: Console) -> None:
+    """The summary per check, the matrix per webhook, then every distinct failure with its curl."""
+    checks = Table(title="Checks", title_justify="left")
+    checks.add_column("check")
+    checks.add_column("verdict")
+    checks.add_column("passed", justify="right")
+    checks.add_column("failed", justify="right")
+    checks.add_column("failure kinds", overflow="fold")
+    for check in result.checks:
+        tally = result.tally(check.name)
+        if tally.failed:
+            verdict = "[red]FAIL[/]"
+        elif tally.passed:
+            verdict = "[green]PASS[/]"
+        else:
+            verdict = "[yellow]SKIPPED[/]"
+        kinds = sorted({f.summary for f in result.failures.values() if f.check == check.name})
+        checks.add_row(check.name, verdict, str(tally.passed), str(tally.failed), escape("; ".join(kinds)))
+    console.print(checks)
+
+    per_webhook = Table(title="Per webhook", title_justify="left")
+    per_webhook.add_column("webhook")
+    per_webhook.add_column("passed", justify="right")
+    per_webhook.add_column("failed", justify="right")
+    per_webhook.add_column("failed checks (failed verdicts)", overflow="fold")
+    for target in result.targets:
+        passed = failed = 0
+        broken = []
+        for check in result.checks:
+            tally = result.tally(check.name, target)
+            passed += tally.passed
+            failed += tally.failed
+            if tally.failed:
+                broken.append(f"{check.name} ({tally.failed})")
+        shown = "[red]" + escape(", ".join(broken)) + "[/]" if broken else "[green]none[/]"
+        per_webhook.add_row(escape(target), str(passed), str(failed), shown)
+    console.print(per_webhook)
+
+    groups: dict[tuple[str, str], list[Failure]] = {}
+    for failure in result.failures.values():
+        groups.setdefault((failure.check, failure.summary), []).append(failure)
+    for number, ((check_name, summary), alike) in enumerate(groups.items(), 1):
+        shortest = min(alike, key=lambda f: len(f.curl))
+        occurrences = sum(f.occurrences for f in alike)
+        rows = ", ".join(f.target for f in alike)
+        times = f" ({occurrences}×)" if occurrences > 1 else ""
+        console.print(f"\n[bold red]{number}. {check_name}[/]: [bold]{escape(summary)}[/]{times}")
+        console.print(f"   webhooks: {escape(rows)}")
+        console.print(f"   request:  {escape(shortest.probe)} ({escape(shortest.target)})")
+        console.print(f"   reason:   {escape(shortest.detail)}")
+        console.print("   reproduce:")
+        console.print(escape(shortest.curl), soft_wrap=True, highlight=False)
+    if result.failures and result.signed:
+        console.print(
+            "\n[dim]Signed reproducers carry the time they were signed at; once the replay window has passed, "
+            "re-sign them (the current Unix time, and sha256(token + that time)).[/]"
+        )
+    if result.aborted:
+        console.print(f"\n[bold red]Run stopped early:[/] {escape(result.aborted)}")
+    failing = ", ".join(result.failed_checks())
+    verdict = "[bold green]conformant[/]" if result.ok else f"[bold red]not conformant[/] ({failing})"
+    console.print(
+        f"\n{result.requests} requests ({result.generated} generated by schemathesis) in {result.elapsed:.1f} s: "
+        f"[bold]{result.cases_per_second:.1f} cases/s[/]; seed {result.seed}; timeout {result.timeout:g} s. "
+        f"Verdict: {verdict}"
+    )
+
+
+def write_junit(result: FuzzResult, path: Path) -> None:
+    """One <testcase classname=webhook name=check> per pair judged; a <failure> per distinct failure."""
+    root = ET.Element("testsuites")
+    suite = ET.SubElement(root, "testsuite", name="mockserver fuzz", time=f"{result.elapsed:.3f}")
+    ET.SubElement(ET.SubElement(suite, "properties"), "property", name="seed", value=str(result.seed))
+    tests = failures = skipped = 0
+    for target in result.targets:
+        for check in result.checks:
+            tally = result.tally(check.name, target)
+            case = ET.SubElement(suite, "testcase", classname=target, name=check.name)
+            tests += 1
+            found = [f for f in result.failures.values() if f.check == check.name and f.target == target]
+            if found:
+                failures += 1
+                for failure in found:
+                    node = ET.SubElement(case, "failure", message=f"{failure.summary}: {failure.detail}")
+                    node.text = f"request: {failure.probe}\n{failure.curl}"
+            elif not tally.passed:
+                skipped += 1
+                ET.SubElement(case, "skipped", message="no request of this kind was judged")
+            case.set("tests", str(tally.passed + tally.failed))
+    if result.aborted:
+        case = ET.SubElement(suite, "testcase", classname="run", name="completed")
+        ET.SubElement(case, "failure", message=result.aborted)
+        tests += 1
+        failures += 1
+    suite.set("tests", str(tests))
+    suite.set("failures", str(failures))
+    suite.set("skipped", str(skipped))
+    suite.set("errors", "0")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)

@@ -1,0 +1,334 @@
+"""Unit tests of the fuzzer's pieces: the seven checks on hand-made exchanges, signing, case building.
+
+Every field and command comes from the contract (roles, examples, default answers), never
+from a literal, so these tests follow the contract when it changes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from schemathesis import GenerationMode
+
+from mockserver.contract import Contract, Webhook
+from mockserver.fuzz.cases import Auth, CaseFactory, Probe, ProbeKind, Signing, per_webhook_document
+from mockserver.fuzz.checks import CHECKS, CheckContext, Exchange, get_check
+from mockserver.signing import SignatureVerdict, Signer
+from mockserver.validation import DeliveryValidator
+
+TOKEN = "unit-test-token"
+APP_ID = "1400000123"
+
+
+@pytest.fixture(scope="module")
+def factory(contract: Contract) -> CaseFactory:
+    return CaseFactory(contract, Signing.for_contract(contract, TOKEN, APP_ID))
+
+
+@pytest.fixture(scope="module")
+def context(contract: Contract, validator: DeliveryValidator) -> CheckContext:
+    return CheckContext(contract, validator, timeout=contract.timeout_seconds)
+
+
+def refusing_webhook(contract: Contract) -> Webhook:
+    return next(w for w in contract.webhooks if w.subset_of)
+
+
+def plain_webhook(contract: Contract) -> Webhook:
+    return next(w for w in contract.webhooks if "refused" not in w.response_roles)
+
+
+def exchange(
+    probe: Probe,
+    status: int | None = 200,
+    answer: Any = None,
+    *,
+    elapsed: float = 0.01,
+    hung: bool = False,
+    error: str | None = None,
+    valid: bool = True,
+) -> Exchange:
+    if answer is None and probe.webhook is not None:
+        answer = dict(probe.webhook.default_response)
+    body = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
+    return Exchange(
+        probe,
+        status,
+        "application/json" if status else None,
+        body if status else b"",
+        elapsed,
+        curl="curl ...",
+        error=error,
+        hung=hung,
+        valid=valid,
+    )
+
+
+def example_probe(factory: CaseFactory, webhook: Webhook, kind: ProbeKind = ProbeKind.EXAMPLE) -> Probe:
+    probe = next(factory.examples(webhook))
+    probe.kind = kind
+    return probe
+
+
+def failure_value(contract: Contract, webhook: Webhook) -> str:
+    """The action status that is not the success one (read from the field's enum)."""
+    field = webhook.response_roles["action-status"]
+    schema = contract.resolve(webhook.response_ref)["properties"][field]
+    enum = contract.resolve(schema["$ref"])["enum"] if "$ref" in schema else schema["enum"]
+    return str(next(value for value in enum if value != webhook.default_response[field]))
+
+
+# ------------------------------------------------------------------ registry
+def test_the_seven_checks_have_stable_names_and_documentation() -> None:
+    assert list(CHECKS) == [
+        "response-conforms",
+        "within-timeout",
+        "no-server-error",
+        "semantics",
+        "authentication",
+        "forward-compatible",
+        "unknown-command",
+    ]
+    for check in CHECKS.values():
+        assert len(check.description) > 30, check.name
+    with pytest.raises(KeyError, match="unknown check"):
+        get_check("nope")
+
+
+# ------------------------------------------------------------------ response-conforms
+def test_response_conforms_accepts_the_webhooks_default_answer(
+    factory: CaseFactory, context: CheckContext, contract: Contract
+) -> None:
+    for webhook in contract.webhooks:
+        assert CHECKS["response-conforms"](context, exchange(example_probe(factory, webhook))) is None
+
+
+def test_response_conforms_names_the_missing_field(
+    factory: CaseFactory, context: CheckContext, contract: Contract
+) -> None:
+    webhook = contract.webhooks[0]
+    answer = dict(webhook.default_response)
+    field = webhook.response_roles["error-code"]
+    del answer[field]
+    finding = CHECKS["response-conforms"](context, exchange(example_probe(factory, webhook), answer=answer))
+    assert finding is not None and finding.summary == f"body.{field}"
+
+
+def test_response_conforms_rejects_another_webhooks_answer(
+    factory: CaseFactory, context: CheckContext, contract: Contract
+) -> None:
+    refusing, plain = refusing_webhook(contract), plain_webhook(contract)
+    refused = refusing.response_roles["refused"]
+    answer = {**plain.default_response, refused: []}
+    finding = CHECKS["response-conforms"](context, exchange(example_probe(factory, plain), answer=answer))
+    assert finding is not None and refused in finding.summary and refusing.command in finding.detail
+    # the same answer is right for the webhook it belongs to
+    assert CHECKS["response-conforms"](context, exchange(example_probe(factory, refusing), answer=answer)) is None
+
+
+def test_response_conforms_requires_200_and_json(
+    factory: CaseFactory, context: CheckContext, contract: Contract
+) -> None:
+    probe = example_probe(factory, contract.webhooks[0])
+    finding = CHECKS["response-conforms"](context, exchange(probe, status=400))
+    assert finding is not None and finding.summary.startswith("HTTP 400")
+    finding = CHECKS["response-conforms"](context, exchange(probe, answer=b"OK"))
+    assert finding is not None and finding.summary == "body"
+
+
+def test_response_conforms_judges_only_valid_deliveries(factory: CaseFactory, contract: Contract) -> None:
+    check = CHECKS["response-conforms"]
+    probe = example_probe(factory, contract.webhooks[0])
+    assert check.applies(exchange(probe))
+    assert not check.applies(exchange(probe, valid=False))
+    assert not check.applies(exchange(example_probe(factory, contract.webhooks[0], ProbeKind.NEGATIVE)))
+
+
+# ------------------------------------------------------------------ within-timeout / no-server-error
+def test_within_timeout_fails_slow_and_unanswered(
+    factory: CaseFactory, context: CheckContext, contract: Contract
+) -> None:
+    probe = example_probe(factory, contract.webhooks[0], ProbeKind.NEGATIVE)
+    check = CHECKS["within-timeout"]
+    assert check(context, exchange(probe, elapsed=context.timeout / 2)) is None
+    slow = check(context, exchange(probe, elapsed=context.timeout + 0.5))
+    assert slow is not None and slow.summary == "slow answer"
+    hung = check(context, exchange(probe, status=None, hung=True, elapsed=9.0))
+    assert hung is not None and hung.summary == "no answer"
+
+
+def test_no_server_error_on_5xx_drop_and_hang_but_not_on_4xx(
+    factory: CaseFactory, context: CheckContext, contract: Contract
+) -> None:
+    probe = example_probe(factory, contract.webhooks[0], ProbeKind.MALFORMED)
+    check = CHECKS["no-server-error"]
+    assert check(context, exchange(probe, status=400, answer={"title": "Bad Request"})) is None
+    assert check(context, exchange(probe, status=503, answer=b"oops")).summary == "HTTP 503"  # type: ignore[union-attr]
+    dropped = check(context, exchange(probe, status=None, error="connection reset"))
+    assert dropped is not None and dropped.summary == "dropped connection"
+    assert check(context, exchange(probe, status=None, hung=True)).summary == "hang"  # type: ignore[union-attr]
+
+
+def test_a_500_on_an_unknown_command_fails_only_unknown_command(factory: CaseFactory, context: CheckContext) -> None:
+    probe = next(factory.unknown_command())
+    crashed = exchange(probe, status=500, answer=b"boom")
+    assert not CHECKS["no-server-error"].applies(crashed)
+    assert CHECKS["unknown-command"].applies(crashed)
+    assert CHECKS["unknown-command"](context, crashed) is not None
+    assert CHECKS["unknown-command"](context, exchange(probe, status=400, answer={})) is None
+
+
+# ------------------------------------------------------------------ semantics
+def test_semantics_refusals_must_come_from_the_request(
+    factory: CaseFactory, context: CheckContext, contract: Contract
+) -> None:
+    webhook = refusing_webhook(contract)
+    probe = example_probe(factory, webhook)
+    refused, path = next(iter(webhook.subset_of.items()))
+    head, _, leaf = path.partition("[*].")
+    members = [item[leaf] for item in probe.case.body[head]]
+    good = {**webhook.default_response, refused: members[:1]}
+    assert CHECKS["semantics"](context, exchange(probe, answer=good)) is None
+    bad = {**webhook.default_response, refused: [members[0], "not-in-the-request"]}
+    finding = CHECKS["semantics"](context, exchange(probe, answer=bad))
+    assert finding is not None and "not-in-the-request" in finding.detail and refused in finding.summary
+
+
+def test_semantics_error_codes_must_be_the_vendors(
+    factory: CaseFactory, context: CheckContext, contract: Contract
+) -> None:
+    webhook = next(w for w in contract.webhooks if w.vendor_values)
+    field, values = next(iter(webhook.vendor_values.items()))
+    probe = example_probe(factory, webhook)
+    for code in values:
+        assert CHECKS["semantics"](context, exchange(probe, answer={**webhook.default_response, field: code})) is None
+    finding = CHECKS["semantics"](context, exchange(probe, answer={**webhook.default_response, field: max(values) + 7}))
+    assert finding is not None and field in finding.summary
+
+
+# ------------------------------------------------------------------ authentication
+def test_authentication_refusal_is_non_200_or_a_failed_action_status(
+    factory: CaseFactory, context: CheckContext, contract: Contract
+) -> None:
+    webhook = contract.webhooks[0]
+    probes = list(factory.authentication(webhook))
+    genuine, forgeries = probes[0], probes[1:]
+    assert genuine.auth is Auth.GENUINE
+    assert {p.auth for p in forgeries} == {
+        Auth.WRONG_SIGNATURE,
+        Auth.MISSING_SIGNATURE,
+        Auth.STALE_TIMESTAMP,
+        Auth.FOREIGN_APP,
+    }
+    check = CHECKS["authentication"]
+    failed = {**webhook.default_response, webhook.response_roles["action-status"]: failure_value(contract, webhook)}
+    for forgery in forgeries:
+        assert check(context, exchange(forgery, status=401, answer={})) is None
+        assert check(context, exchange(forgery, answer=failed)) is None
+        accepted = check(context, exchange(forgery))
+        assert accepted is not None and forgery.auth.value in accepted.summary
+    assert check(context, exchange(genuine)) is None
+    refused_genuine = check(context, exchange(genuine, status=401, answer={}))
+    assert refused_genuine is not None and refused_genuine.summary == "genuine delivery refused"
+
+
+def test_no_credentials_no_authentication_probes(contract: Contract) -> None:
+    bare = CaseFactory(contract, Signing.for_contract(contract, None, None))
+    assert list(bare.authentication(contract.webhooks[0])) == []
+
+
+def test_signing_forges_exactly_what_the_label_says(contract: Contract) -> None:
+    signing = Signing.for_contract(contract, TOKEN, APP_ID)
+    signer = Signer(TOKEN, rule=contract.signing)
+    expected = {
+        Auth.GENUINE: SignatureVerdict.VALID,
+        Auth.FOREIGN_APP: SignatureVerdict.VALID,
+        Auth.WRONG_SIGNATURE: SignatureVerdict.WRONG,
+        Auth.MISSING_SIGNATURE: SignatureVerdict.MISSING,
+        Auth.STALE_TIMESTAMP: SignatureVerdict.STALE,
+    }
+    app_param = contract.parameter("app-id").name
+    for auth, verdict in expected.items():
+        query = contract.query_example(contract.webhooks[0].command, **{app_param: APP_ID})
+        signing.apply(query, auth)
+        assert signer.verify(query).verdict is verdict, auth
+        assert (query[app_param] == APP_ID) is (auth is not Auth.FOREIGN_APP)
+
+
+# ------------------------------------------------------------------ forward-compatible
+def test_forward_variants_are_valid_deliveries_and_compared_with_the_plain_one(
+    factory: CaseFactory, context: CheckContext, contract: Contract, validator: DeliveryValidator
+) -> None:
+    kinds: set[str] = set()
+    for webhook in contract.webhooks:
+        for probe in factory.forward(webhook):
+            query = {k: str(v) for k, v in probe.case.query.items()}
+            assert validator.check_request(query, json.dumps(probe.case.body).encode()) == [], probe.label
+            if probe.baseline is not None:
+                kinds.add(str(probe.extra["variant"]).split(" ")[1])
+    # extra fields, a platform spelling and an element type: all three kinds of future delivery
+    assert len(kinds) == 3, kinds
+    webhook = contract.webhooks[0]
+    plain, variant = list(factory.forward(webhook))[:2]
+    check = CHECKS["forward-compatible"]
+    base = exchange(plain)
+    assert not check.applies(base)
+    same = exchange(variant)
+    same.baseline = base
+    assert check(context, same) is None
+    refused = exchange(variant, status=400, answer={})
+    refused.baseline = base
+    finding = check(context, refused)
+    assert finding is not None and "answered differently" in finding.summary
+
+
+# ------------------------------------------------------------------ generated cases
+def test_generated_positive_cases_are_valid_and_name_one_webhook_twice(
+    factory: CaseFactory, contract: Contract, validator: DeliveryValidator
+) -> None:
+    command_param = contract.parameter("command").name
+    for webhook in contract.webhooks:
+        seen: list[Probe] = []
+        factory.generate(webhook, GenerationMode.POSITIVE, 8, 7, seen.append)
+        assert seen
+        for probe in seen:
+            body = probe.case.body
+            assert probe.case.query[command_param] == body[contract.command_field] == webhook.command
+            query = {k: str(v) for k, v in probe.case.query.items()}
+            signing = factory.signing
+            signing.apply(query, Auth.GENUINE)
+            assert validator.check_request(query, json.dumps(body).encode()) == []
+
+
+def test_negative_cases_keep_query_and_body_commands_equal(factory: CaseFactory, contract: Contract) -> None:
+    command_param = contract.parameter("command").name
+    seen: list[Probe] = []
+    factory.generate(contract.webhooks[-1], GenerationMode.NEGATIVE, 20, 3, seen.append)
+    assert seen
+    for probe in seen:
+        body = probe.case.body
+        if isinstance(body, dict) and isinstance(body.get(contract.command_field), str):
+            assert probe.case.query[command_param] == body[contract.command_field]
+
+
+def test_derived_document_pins_command_and_app_id_and_drops_the_signature(contract: Contract) -> None:
+    document = per_webhook_document(contract, APP_ID)
+    assert len(document["paths"]) == len(contract.webhooks)
+    for webhook in contract.webhooks:
+        (operation,) = document["paths"][f"/{webhook.name}"].values()
+        params = {p["name"]: p for p in operation["parameters"]}
+        assert contract.signing.signature_parameter not in params
+        assert contract.signing.timestamp_parameter not in params
+        assert params[contract.parameter("command").name]["schema"]["enum"] == [webhook.command]
+        assert params[contract.parameter("app-id").name]["schema"]["enum"] == [int(APP_ID)]
+
+
+def test_unknown_command_is_in_the_namespace_but_not_the_contract(factory: CaseFactory, contract: Contract) -> None:
+    name = factory.unknown_command_name()
+    assert name not in contract.commands
+    assert name.rpartition(".")[0] == contract.commands[0].rpartition(".")[0]
+    for probe in factory.unknown_command():
+        assert probe.case.body[contract.command_field] == name
+        assert probe.case.query[contract.parameter("command").name] == name

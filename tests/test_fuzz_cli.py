@@ -1,0 +1,164 @@
+"""`mockserver fuzz` as a user runs it (a subprocess) against small backends on 127.0.0.1.
+
+Each flawed backend has exactly one bug, and the run must fail exactly the checks that bug
+breaks, read from the JUnit report (the conformant case runs against the mock server and the
+generated stub in test_fuzz_mock.py and test_fuzz_generated.py).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from mockserver.contract import Contract
+from tests.fuzz_backends import Flaws, backend_app, serve
+
+TOKEN = "cli-test-token"
+APP_ID = "1400000777"
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+    junit: Path
+
+    def failed_checks(self) -> set[str]:
+        root = ET.parse(self.junit).getroot()
+        return {case.get("name", "") for case in root.iter("testcase") if case.find("failure") is not None}
+
+    def judged_checks(self) -> set[str]:
+        root = ET.parse(self.junit).getroot()
+        return {case.get("name", "") for case in root.iter("testcase") if case.find("skipped") is None}
+
+
+def fuzz(url: str, tmp_path: Path, *args: str, max_examples: int = 2) -> Run:
+    junit = tmp_path / "fuzz.xml"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mockserver",
+            "fuzz",
+            "--url",
+            url,
+            "--max-examples",
+            str(max_examples),
+            "--seed",
+            "11",
+            "--junit-xml",
+            str(junit),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    return Run(proc.returncode, proc.stdout, proc.stderr, junit)
+
+
+@pytest.fixture
+def backend(contract: Contract, request: pytest.FixtureRequest) -> Iterator[str]:
+    flaws: Flaws = getattr(request, "param", Flaws())
+    with serve(backend_app(contract, flaws, token=TOKEN, app_id=APP_ID)) as url:
+        yield url
+
+
+CREDENTIALS = ("--token", TOKEN, "--sdkappid", APP_ID)
+
+
+# The flaws the mock server cannot be scripted to have (its scripts answer valid deliveries
+# only); the others are covered against the mock in test_fuzz_mock.py.
+FLAWS = [
+    # an unknown command is bad input too, so this backend also crashes on it
+    pytest.param(Flaws(crash_on_bad_input=True), {"no-server-error", "unknown-command"}, (), id="500-on-bad-input"),
+    # schemathesis's valid cases carry extra fields as well, so refusing them breaks response-conforms too
+    pytest.param(
+        Flaws(refuse_unknown_fields=True),
+        {"forward-compatible", "response-conforms"},
+        (),
+        id="refuses-every-unknown-field",
+    ),
+    pytest.param(Flaws(crash_on_unknown_command=True), {"unknown-command"}, (), id="500-on-unknown-command"),
+    # a 0.25 s answer against a 0.1 s budget: slow but otherwise perfect
+    pytest.param(Flaws(slow_first_webhook=0.25), {"within-timeout"}, ("--timeout", "0.1"), id="slow"),
+]
+
+
+@pytest.mark.parametrize(("backend", "expected", "extra"), FLAWS, indirect=["backend"])
+def test_each_flaw_fails_exactly_its_checks(
+    backend: str, expected: set[str], extra: tuple[str, ...], tmp_path: Path
+) -> None:
+    run = fuzz(backend, tmp_path, *CREDENTIALS, *extra)
+    assert run.code == 1, run.stdout + run.stderr
+    assert run.failed_checks() == expected, run.stdout
+    assert "Verdict: not conformant" in run.stdout
+    assert "curl -X POST" in run.stdout
+
+
+def test_a_foreign_app_id_accepted_fails_authentication(contract: Contract, tmp_path: Path) -> None:
+    # the backend knows no app id, so the fuzzer's foreign one goes through
+    with serve(backend_app(contract, Flaws(), token=TOKEN, app_id=None)) as url:
+        run = fuzz(url, tmp_path, *CREDENTIALS, "--check", "authentication", max_examples=0)
+    assert run.code == 1
+    assert "foreign app id accepted" in run.stdout
+    assert "wrong signature accepted" not in run.stdout
+
+
+def test_check_selection_runs_only_the_named_checks(backend: str, tmp_path: Path) -> None:
+    run = fuzz(backend, tmp_path, *CREDENTIALS, "--check", "semantics", "--check", "unknown-command")
+    assert run.code == 0, run.stdout + run.stderr
+    root = ET.parse(run.junit).getroot()
+    assert {case.get("name") for case in root.iter("testcase")} == {"semantics", "unknown-command"}
+
+
+def test_without_credentials_authentication_is_skipped(backend: str, tmp_path: Path) -> None:
+    # the backend wants a signature, so without a token every delivery is refused: valid cases fail
+    run = fuzz(backend, tmp_path, "--check", "authentication", max_examples=0)
+    assert run.code == 0
+    assert "SKIPPED" in run.stdout
+
+
+def test_an_unreachable_url_is_a_usage_error_without_traceback(tmp_path: Path) -> None:
+    with serve(backend_app_placeholder()) as url:
+        pass  # the server is stopped: nothing listens on that port any more
+    run = fuzz(url, tmp_path)
+    assert run.code == 2
+    assert "cannot reach" in run.stderr
+    assert "Traceback" not in run.stderr + run.stdout
+
+
+def test_a_malformed_url_is_a_usage_error(tmp_path: Path) -> None:
+    run = fuzz("ftp://example.invalid/", tmp_path)
+    assert run.code == 2
+    assert "not an http:// or https:// URL" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_help_documents_every_check() -> None:
+    proc = subprocess.run([sys.executable, "-m", "mockserver", "fuzz", "--help"], capture_output=True, text=True)
+    assert proc.returncode == 0
+    for name in (
+        "response-conforms",
+        "within-timeout",
+        "no-server-error",
+        "semantics",
+        "authentication",
+        "forward-compatible",
+        "unknown-command",
+    ):
+        assert name in proc.stdout
+
+
+def backend_app_placeholder() -> object:
+    async def app(scope: dict[str, object], receive: object, send: object) -> None:  # pragma: no cover
+        raise RuntimeError("never called")
+
+    return app
