@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from mockserver.codegen import build_context, render_package
+from mockserver.codegen.context import PrefixCheck
 from mockserver.contract import Contract
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,3 +118,18 @@ def test_context_names_come_from_the_contract(contract: Contract) -> None:
         assert {f.wire_name for f in struct.fields if f.required} == set(schema["required"]) - {contract.command_field}
     files = {f.path for f in render_package(context)}
     assert {"__init__.py", "models.py", "server.py", "client.py", "signing.py", "py.typed"} <= files
+
+
+@pytest.mark.parametrize(
+    ("pattern", "prefix", "min_rest"),
+    [("^ab_#.+", "ab_#", 1), ("^ab.*", "ab", 0), ("^a\\.b", "a.b", 0), ("^x-y", "x-y", 0)],
+)
+def test_a_prefix_only_pattern_becomes_a_prefix_check(pattern: str, prefix: str, min_rest: int) -> None:
+    check = PrefixCheck.parse(pattern)
+    assert check is not None
+    assert (check.prefix, check.min_rest) == (prefix, min_rest)
+
+
+@pytest.mark.parametrize("pattern", ["^ab+", "^[Jj]", "^a$", "^a.b", "^a\\d", "a", "^a|b", "^(a)", "^a{2}", "^a.?"])
+def test_any_other_pattern_keeps_its_regex(pattern: str) -> None:
+    assert PrefixCheck.parse(pattern) is None

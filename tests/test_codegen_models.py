@@ -7,6 +7,7 @@ and the error the generated decoder raises must point at the node that was broke
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import msgspec
@@ -15,6 +16,7 @@ import pytest
 from oa_webhooks import EVENT_TYPES, RESPONSE_TYPES, PayloadError, decode, decode_event, encode
 
 from mockserver.codegen import build_context
+from mockserver.codegen.context import snake_case
 from mockserver.contract import Contract, load_contract
 from tests.contract_walk import discriminator_fields, mutate, nodes, out_of_range_values, wrong_type_value
 
@@ -158,3 +160,57 @@ def test_unknown_fields_are_tolerated(contract: Contract) -> None:
         value["SomethingNew"] = {"nested": [1, 2]}
         event = decode_event(json.dumps(value).encode())
         assert json.loads(encode(event)) == webhook.examples[0].value
+
+
+def _open_union_element(contract: Contract) -> tuple[Any, Any, Any]:
+    """The open union, and an example with a node holding one of its members."""
+    (union,) = build_context(contract, "oa_webhooks").open_unions
+    for webhook in contract.webhooks:
+        for example in webhook.examples:
+            for node in nodes(contract, body_schema(contract), example.value):
+                if isinstance(node.value, dict) and node.value.get(union.tag_field) in {m.tag for m in union.members}:
+                    return union, example, node
+    raise AssertionError("some example must hold a member of the open union")
+
+
+def test_an_unknown_tag_does_not_hide_a_broken_known_element(contract: Contract) -> None:
+    """The tolerant fallback still reports the broken known element next to the unknown one, by path."""
+    union, example, node = _open_union_element(contract)
+    *holder, _ = node.path
+    content = next(k for k in node.value if k != union.tag_field)
+    strange = {union.tag_field: "TIMFutureElem", content: {}}
+    broken = {k: v for k, v in node.value.items() if k != content}
+    for elements, index in (([strange, broken], 1), ([broken, strange], 0)):
+        document = mutate(example.value, tuple(holder), elements)
+        with pytest.raises(PayloadError) as caught:
+            decode_event(json.dumps(document).encode())
+        assert caught.value.field == field_of((*holder, index, content)), caught.value
+    document = mutate(example.value, tuple(holder), [strange, node.value])
+    event = decode_event(json.dumps(document).encode())
+    assert type(event) is EVENT_TYPES[example.command], "the fallback must return the public classes"
+    assert json.loads(encode(event)) == document
+
+
+def test_prefix_checks_accept_exactly_what_the_pattern_accepts(contract: Contract) -> None:
+    """A pattern compiled to a `startswith` check agrees with `re.search` on the edge cases."""
+    context = build_context(contract, "oa_webhooks")
+    checked = [(s.name, f.wire_name, f.check) for s in context.structs for f in s.checks if f.check]
+    assert checked, "the contract has a prefix-only pattern (this test guards its fast path)"
+    seen = 0
+    for webhook in contract.webhooks:
+        example = webhook.examples[0]
+        for struct, wire, check in checked:
+            if struct != webhook.name:
+                continue
+            p = check.prefix
+            for value in ("", p, p + "x", p + "\n", p + "\nx", p + "x\n", p[:-1], "x" + p, p + "é", " " + p + "x"):
+                raw = json.dumps(mutate(example.value, (wire,), value)).encode()
+                if re.search(check.pattern, value) is not None:
+                    assert getattr(decode_event(raw), snake_case(wire)) == value
+                else:
+                    with pytest.raises(PayloadError) as caught:
+                        decode_event(raw)
+                    assert caught.value.field == wire
+                    assert check.pattern in caught.value.reason
+                seen += 1
+    assert seen

@@ -29,6 +29,7 @@ __all__ = [
     "Definition",
     "Field",
     "Member",
+    "PrefixCheck",
     "QueryParam",
     "Signing",
     "Struct",
@@ -78,6 +79,34 @@ def py_literal(value: JSON) -> str:
 
 
 # ---------------------------------------------------------------------------- objects
+_PREFIX_PATTERN = re.compile(r"\^((?:[^.^$*+?{}\[\]\\|()]|\\[^0-9A-Za-z])+)(\.[+*])?")
+"""``^<literal>`` optionally followed by ``.+`` or ``.*``: a pattern that is really a prefix test."""
+
+
+@dataclass(frozen=True)
+class PrefixCheck:
+    """A string ``pattern`` that only anchors a literal prefix (``^@TOA#_.+``), checked without a regex.
+
+    msgspec runs Python's ``re`` for every ``Meta(pattern=...)`` and pays a fixed cost per call;
+    a slice comparison in the struct's ``__post_init__`` does the same test for a fraction of it.
+    ``min_rest`` is 1 for a trailing ``.+`` (one more character that is not a newline, as ``.``
+    means in Python's ``re``), 0 for ``.*`` or nothing.
+    """
+
+    pattern: str
+    prefix: str
+    min_rest: int
+
+    @classmethod
+    def parse(cls, pattern: str) -> PrefixCheck | None:
+        """The check equivalent to ``re.search(pattern, s)``, or None when the pattern needs a regex."""
+        match = _PREFIX_PATTERN.fullmatch(pattern)
+        if match is None:
+            return None
+        prefix = re.sub(r"\\(.)", r"\1", match.group(1))
+        return cls(pattern, prefix, 1 if match.group(2) == ".+" else 0)
+
+
 @dataclass(frozen=True)
 class Field:
     """One property of a struct: its wire name, its Python name and its type."""
@@ -93,6 +122,8 @@ class Field:
     struct: str | None = None
     """The struct this field holds (or holds a list of), for templates that walk values."""
     is_list: bool = False
+    check: PrefixCheck | None = None
+    """A prefix pattern left out of ``type_expr``: the template must check it (``__post_init__``)."""
 
     @property
     def annotation(self) -> str:
@@ -122,6 +153,11 @@ class Struct:
     tag_python_name: str | None = None
     kind: str = "struct"
 
+    @property
+    def checks(self) -> tuple[Field, ...]:
+        """The fields with a prefix check the template writes out."""
+        return tuple(f for f in self.fields if f.check is not None)
+
 
 @dataclass(frozen=True)
 class Alias:
@@ -131,6 +167,8 @@ class Alias:
     description: str
     type_expr: str
     kind: str = "alias"
+    check: PrefixCheck | None = None
+    """A prefix pattern left out of ``type_expr``; structs holding this alias check it."""
 
 
 @dataclass(frozen=True)
@@ -247,6 +285,25 @@ class CodegenContext:
     problem: Struct | None
     problem_media_type: str
     open_unions: tuple[Union, ...] = field(default=())
+    tolerant: tuple[Definition, ...] = field(default=())
+    """Definitions that hold an open union, directly or not, in dependency order.
+
+    Their annotations name an open union's known members (a native msgspec tagged union, decoded
+    in one lookup); the module also renders a private `_Tolerant<Name>` twin of each, whose open
+    unions decode through a hook with the catch-all, for the bodies the fast decoder refuses
+    because of a tag this contract does not know.
+    """
+
+    def known(self, expr: str) -> str:
+        """`expr` as the fast decoders see it: each open union becomes its ``_Known<Name>`` alias."""
+        return _rename(expr, {u.name: f"_Known{u.name}" for u in self.open_unions})
+
+    def tolerating(self, expr: str) -> str:
+        """`expr` in a tolerant twin: names of the `tolerant` definitions become ``_Tolerant<Name>``."""
+        return _rename(expr, {d.name: f"_Tolerant{d.name}" for d in self.tolerant})
+
+    def tolerating_each(self, exprs: Sequence[str]) -> list[str]:
+        return [self.tolerating(expr) for expr in exprs]
 
     def param(self, role: str) -> QueryParam:
         for param in self.params:
@@ -270,6 +327,35 @@ class CodegenContext:
         return tuple(sorted(d.name for d in self.definitions))
 
 
+def _rename(expr: str, names: Mapping[str, str]) -> str:
+    if not names:
+        return expr
+    pattern = r"\b(" + "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True)) + r")\b"
+    return re.sub(pattern, lambda m: names[m.group(1)], expr)
+
+
+def _referenced(definition: Definition) -> set[str]:
+    """The names a definition's type expressions mention."""
+    if isinstance(definition, Alias):
+        exprs: tuple[str, ...] = (definition.type_expr,)
+    elif isinstance(definition, Struct):
+        exprs = tuple(f.type_expr for f in definition.fields)
+    else:
+        exprs = definition.classes
+    return {word for expr in exprs for word in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", expr)}
+
+
+def _tolerant(definitions: Sequence[Definition]) -> tuple[Definition, ...]:
+    """The definitions that reach an open union (dependencies come first, so one pass does)."""
+    reach = {d.name for d in definitions if isinstance(d, Union) and d.is_open}
+    out: list[Definition] = []
+    for definition in definitions:
+        if definition.name not in reach and _referenced(definition) & reach:
+            reach.add(definition.name)
+            out.append(definition)
+    return tuple(out)
+
+
 # ---------------------------------------------------------------------------- builder
 def _description(schema: Mapping[str, JSON]) -> str:
     return " ".join(str(schema.get("description", "")).split())
@@ -284,6 +370,8 @@ class _Builder:
         self.done: dict[str, Definition] = {}
         self.busy: set[str] = set()
         self.tags: dict[str, tuple[str, str]] = {}
+        self.prefix_aliases: dict[str, PrefixCheck] = {}
+        """Aliases whose prefix pattern was left out of their type: every user must check it."""
         for union in self.schemas.values():
             discriminator = union.get("discriminator")
             if isinstance(discriminator, Mapping):
@@ -315,7 +403,11 @@ class _Builder:
         elif schema.get("type") == "object" or "properties" in schema:
             self.emit(self._struct(name, schema))
         else:
-            self.emit(Alias(name, _description(schema), self.type_of(schema, name)))
+            checks: list[PrefixCheck] = []
+            type_expr = self.type_of(schema, name, checks)
+            if checks:
+                self.prefix_aliases[name] = checks[0]
+            self.emit(Alias(name, _description(schema), type_expr, check=checks[0] if checks else None))
         self.busy.discard(name)
         return name
 
@@ -340,11 +432,15 @@ class _Builder:
                 continue
             python = snake_case(wire)
             owner = f"{name}{pascal_case(wire)}"
-            type_expr = self.type_of(prop, owner)
+            checks: list[PrefixCheck] = []
+            type_expr = self.type_of(prop, owner, checks)
             struct, is_list = self._held_struct(prop)
             default = py_literal(prop["default"]) if "default" in prop else None
             description = _description(prop) or _description(self._target(prop))
-            fields.append(Field(wire, python, type_expr, wire in required, default, description, struct, is_list))
+            check = checks[0] if checks else None
+            fields.append(
+                Field(wire, python, type_expr, wire in required, default, description, struct, is_list, check)
+            )
         return Struct(
             name=name,
             description=_description(schema),
@@ -372,10 +468,22 @@ class _Builder:
             return inner, True
         return None, False
 
-    def type_of(self, schema: Mapping[str, JSON], owner: str) -> str:
-        """The Python type expression of `schema`; inline objects become structs named after `owner`."""
+    def type_of(self, schema: Mapping[str, JSON], owner: str, checks: list[PrefixCheck] | None = None) -> str:
+        """The Python type expression of `schema`; inline objects become structs named after `owner`.
+
+        With a `checks` list (a struct field or an alias, where the template writes the check), a
+        prefix-only ``pattern`` is left out of the type and appended to `checks` instead. Anywhere
+        else (list items, union branches) the pattern stays a ``msgspec.Meta(pattern=...)``.
+        """
         if "$ref" in schema:
-            return self.named(self._ref_name(schema["$ref"]))
+            name = self.named(self._ref_name(schema["$ref"]))
+            check = self.prefix_aliases.get(name)
+            if check is None:
+                return name
+            if checks is None:
+                return f"Annotated[{name}, msgspec.Meta(pattern={py_literal(check.pattern)})]"
+            checks.append(check)
+            return name
         if "enum" in schema:
             return f"Literal[{', '.join(py_literal(v) for v in schema['enum'])}]"
         for combinator in ("oneOf", "anyOf"):
@@ -407,6 +515,11 @@ class _Builder:
         else:
             return "Any"
         constraints = [(key, value) for key, value in meta if value is not None]
+        pattern = schema.get("pattern")
+        check = PrefixCheck.parse(pattern) if kind == "string" and isinstance(pattern, str) else None
+        if check is not None and checks is not None:
+            checks.append(check)
+            constraints.remove(("pattern", pattern))
         if kind == "string" and ("min_length", 0) in constraints:
             constraints.remove(("min_length", 0))
         if not constraints:
@@ -515,6 +628,7 @@ def build_context(contract: Contract, package: str) -> CodegenContext:
         problem=problem,
         problem_media_type=problem_media,
         open_unions=tuple(d for d in definitions if isinstance(d, Union) and d.is_open),
+        tolerant=_tolerant(definitions),
     )
 
 

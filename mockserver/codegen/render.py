@@ -207,6 +207,7 @@ def make_environment(templates: Path | None = None, language: str = "python") ->
     env.filters["fit_union"] = _fit_union
     env.filters["sort_all"] = _sort_all
     env.filters["upper_snake"] = _snake_upper
+    env.filters["re_escape"] = re.escape
     return env
 
 

@@ -1,0 +1,94 @@
+"""Start uvicorn with the mock: one process, or `--workers N` sharing one socket and one journal.
+
+uvicorn owns the signals (SIGINT/SIGTERM stop it gracefully: in-flight answers finish, the
+journal drains, the supervisor reaps its workers). With several workers the script is checked
+and stored once, here, before any worker starts, so a bad script fails fast with one message
+and every worker reads the same version from the journal database.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sys
+from typing import Any
+
+import uvicorn
+from uvicorn.supervisors import Multiprocess
+
+from mockserver.contract import load_contract
+from mockserver.server.app import CONFIG_ENV, MockServer, ScriptBook, ServerConfig
+from mockserver.server.journal import Journal
+
+__all__ = ["ready_line", "serve"]
+
+
+def ready_line(host: str, port: int, config: ServerConfig, workers: int) -> str:
+    """The line printed once the socket listens; `mockserver.server.testing` waits for it."""
+    return f"mockserver: serving http://{host}:{port} (workers: {workers}, journal: {config.journal})"
+
+
+class _Server(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, announce: str | None) -> None:
+        super().__init__(config)
+        self._announce = announce
+
+    async def main_loop(self) -> None:
+        await super().main_loop()
+        # uvicorn re-raises the captured SIGINT/SIGTERM once shut down, which would kill the
+        # process before the CLI removes its temporary journal; a requested stop is a clean exit.
+        self._captured_signals.clear()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and self._announce is not None:
+            port = self.servers[0].sockets[0].getsockname()[1] if self.servers else 0
+            print(self._announce.replace(":0 (", f":{port} ("), flush=True)
+
+
+def quiet_connexion() -> None:
+    """connexion logs every refused request at WARNING; the journal already records them."""
+    logging.getLogger("connexion").setLevel(logging.ERROR)
+
+
+def serve(
+    config: ServerConfig, *, host: str, port: int, workers: int = 1, uvicorn_options: dict[str, Any] | None = None
+) -> None:
+    """Run until SIGINT/SIGTERM."""
+    options: dict[str, Any] = {
+        "log_level": "warning",
+        "access_log": False,
+        "lifespan": "on",
+        "timeout_graceful_shutdown": 5,
+    }
+    options.update(uvicorn_options or {})
+    quiet_connexion()
+    if workers <= 1:
+        app = MockServer(config)
+        server = _Server(uvicorn.Config(app, host=host, port=port, **options), ready_line(host, port, config, 1))
+        server.run()
+        return
+    config.shared = True
+    if config.script and not config.script_loaded:
+        journal = Journal(config.journal)
+        try:
+            ScriptBook(load_contract(config.spec), journal, shared=True).load(_path(config.script))
+        finally:
+            journal.close()
+        config.script_loaded = True
+    os.environ[CONFIG_ENV] = config.to_json()
+    uv_config = uvicorn.Config(
+        "mockserver.server.app:app_from_environment", factory=True, host=host, port=port, workers=workers, **options
+    )
+    sock = uv_config.bind_socket()
+    sock.listen(uv_config.backlog)  # connections wait in the backlog until a worker accepts them
+    print(ready_line(host, sock.getsockname()[1], config, workers), flush=True)
+    Multiprocess(uv_config, sockets=[sock]).run()
+    sys.stdout.flush()
+
+
+def _path(text: str) -> Any:
+    from pathlib import Path
+
+    return Path(text)

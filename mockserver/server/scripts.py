@@ -1,0 +1,441 @@
+"""Scripted answers: rules that say how the mock answers which delivery.
+
+A script is YAML or JSON. Each rule matches on the command and on predicates over the body and
+query, and answers with a status, a body merged over the webhook's default answer (or a
+sandboxed Jinja2 template rendering one), a delay, or a fault. Rules hold one answer
+(`respond`) or a `sequence` whose last step repeats; `times` caps how often a rule matches;
+higher `priority` goes first, then file order; unmatched deliveries get the default.
+
+Scripts are checked when loaded, not when a delivery first hits them: unknown keys and unknown
+commands are errors (msgspec reports the path), and an answer that would break the contract is
+refused with the rule and the field, unless the rule says `invalid: true` (to test how a sender
+copes with a broken backend). The default answers come from the contract's response examples;
+nothing here names a command or a field.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import jinja2
+import msgspec
+import yaml
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from mockserver.contract import Contract, Webhook
+from mockserver.validation import DeliveryValidator
+
+__all__ = [
+    "Fault",
+    "Reply",
+    "Response",
+    "Rule",
+    "Script",
+    "ScriptDocument",
+    "ScriptError",
+    "When",
+    "compile_script",
+    "parse_script",
+]
+
+
+class ScriptError(ValueError):
+    """A script that cannot be loaded; the message names the rule and the field."""
+
+
+class Fault(enum.Enum):
+    """Ways to fail below HTTP, as a broken or overloaded app backend does."""
+
+    RESET = "reset"
+    """Close the connection with a TCP reset before answering."""
+    EMPTY = "empty"
+    """Close the connection without sending a byte."""
+    MALFORMED = "malformed"
+    """Answer 200 with a JSON content type and a body that is not JSON."""
+    HANG = "hang"
+    """Answer only after the sender's timeout (bounded by the server's --max-hang)."""
+
+
+class Response(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """One answer. Empty (`{}`) means the default success answer."""
+
+    status: Annotated[int, msgspec.Meta(ge=200, le=599)] = 200
+    body: dict[str, Any] | None = None
+    replace: bool = False
+    template: str | None = None
+    raw: str | None = None
+    content_type: str | None = None
+    headers: dict[str, str] = msgspec.field(default_factory=dict)
+    delay_ms: Annotated[int, msgspec.Meta(ge=0)] = 0
+    fault: Fault | None = None
+    hang_ms: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    invalid: bool = False
+
+
+class When(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """What a rule matches: a command and predicates by path (``A[*].B``) over body and query."""
+
+    command: str | None = None
+    body: dict[str, Any] = msgspec.field(default_factory=dict)
+    query: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class Rule(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    name: str | None = None
+    when: When = msgspec.field(default_factory=When)
+    respond: Response | None = None
+    sequence: list[Response] | None = None
+    times: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    priority: int = 0
+
+
+class ScriptDocument(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    rules: list[Rule] = msgspec.field(default_factory=list)
+
+
+# ------------------------------------------------------------------ predicates
+_PATH_TOKEN = re.compile(r"([^.\[\]]+)|\[(\*|\d+)\]")
+_OPERATORS = ("eq", "in", "contains", "regex", "exists")
+
+
+def _path(text: str) -> tuple[str | int | None, ...]:
+    """``A[*].B`` -> ("A", None, "B"); None means every item."""
+    tokens: list[str | int | None] = []
+    pos = 0
+    for match in _PATH_TOKEN.finditer(text):
+        if match.start() != pos and text[pos : match.start()] != ".":
+            raise ValueError(f"bad path {text!r}")
+        pos = match.end()
+        name, index = match.groups()
+        tokens.append(name if name is not None else (None if index == "*" else int(index)))
+    if pos != len(text) or not tokens:
+        raise ValueError(f"bad path {text!r}")
+    return tuple(tokens)
+
+
+def _resolve(node: Any, tokens: Sequence[str | int | None]) -> list[Any]:
+    values = [node]
+    for token in tokens:
+        nxt: list[Any] = []
+        for value in values:
+            if token is None and isinstance(value, list):
+                nxt.extend(value)
+            elif isinstance(token, int) and isinstance(value, list):
+                if -len(value) <= token < len(value):
+                    nxt.append(value[token])
+            elif isinstance(token, str) and isinstance(value, dict) and token in value:
+                nxt.append(value[token])
+        values = nxt
+    return values
+
+
+@dataclass(frozen=True)
+class Predicate:
+    source: str  # "body" or "query"
+    path: tuple[str | int | None, ...]
+    test: Callable[[list[Any]], bool]
+
+    def holds(self, body: Any, query: Mapping[str, str]) -> bool:
+        return self.test(_resolve(body if self.source == "body" else query, self.path))
+
+
+def _predicate(source: str, path_text: str, spec: Any) -> Predicate:
+    path = _path(path_text)
+    norm: Callable[[Any], Any] = (
+        (lambda v: v)
+        if source == "body"
+        else (lambda v: v if isinstance(v, str) else json.dumps(v) if isinstance(v, bool) else str(v))
+    )
+    if not isinstance(spec, dict):
+        spec = {"eq": spec}
+    if len(spec) != 1 or next(iter(spec)) not in _OPERATORS:
+        raise ValueError(f"a predicate is a value or one of {{{', '.join(_OPERATORS)}: ...}}, not {spec!r}")
+    op, arg = next(iter(spec.items()))
+    test: Callable[[list[Any]], bool]
+    if op == "eq":
+        want = norm(arg)
+        test = lambda values: any(v == want for v in values)  # noqa: E731
+    elif op == "in":
+        if not isinstance(arg, list):
+            raise ValueError("'in' takes a list")
+        wanted = [norm(a) for a in arg]
+        test = lambda values: any(v in wanted for v in values)  # noqa: E731
+    elif op == "contains":
+        want = norm(arg)
+        test = lambda values: any(v == want or (isinstance(v, list) and want in v) for v in values)  # noqa: E731
+    elif op == "regex":
+        if not isinstance(arg, str):
+            raise ValueError("'regex' takes a string")
+        try:
+            pattern = re.compile(arg)
+        except re.error as exc:
+            raise ValueError(f"bad regular expression {arg!r}: {exc}") from None
+        test = lambda values: any(isinstance(v, str) and pattern.search(v) is not None for v in values)  # noqa: E731
+    else:
+        if not isinstance(arg, bool):
+            raise ValueError("'exists' takes true or false")
+        test = lambda values: bool(values) == arg  # noqa: E731
+    return Predicate(source, path, test)
+
+
+# -------------------------------------------------------------------- templates
+def _environment() -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
+    env.tests["startingwith"] = lambda value, prefix: isinstance(value, str) and value.startswith(prefix)
+    env.tests["matching"] = lambda value, pattern: isinstance(value, str) and re.search(pattern, value) is not None
+    return env
+
+
+_ENV = _environment()
+
+
+# ------------------------------------------------------------------- compiled
+@dataclass(frozen=True)
+class Reply:
+    """What to send back for one delivery."""
+
+    status: int
+    headers: tuple[tuple[bytes, bytes], ...]
+    body: bytes
+    rule: str | None = None
+    delay_ms: int = 0
+    fault: Fault | None = None
+    hang_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class _Step:
+    response: Response
+    static_body: bytes | None
+    template: jinja2.Template | None
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    index: int
+    label: str
+    command: str | None
+    predicates: tuple[Predicate, ...]
+    steps: tuple[_Step, ...]
+    times: int | None
+    priority: int
+
+    @property
+    def counted(self) -> bool:
+        """Whether matching needs the shared hit counter (sequences and `times`)."""
+        return self.times is not None or len(self.steps) > 1
+
+    def matches(self, command: str, body: Any, query: Mapping[str, str]) -> bool:
+        if self.command is not None and self.command != command:
+            return False
+        return all(p.holds(body, query) for p in self.predicates)
+
+
+def _json_headers(content_type: str | None, extra: Mapping[str, str], length: int) -> tuple[tuple[bytes, bytes], ...]:
+    headers = [
+        (b"content-type", (content_type or "application/json").encode()),
+        (b"content-length", str(length).encode()),
+    ]
+    headers.extend(
+        (k.lower().encode(), v.encode())
+        for k, v in extra.items()
+        if k.lower() not in ("content-length", "content-type")
+    )
+    return tuple(headers)
+
+
+class Script:
+    """A loaded, checked script: answers deliveries."""
+
+    def __init__(
+        self, contract: Contract, rules: Sequence[CompiledRule], source: ScriptDocument, version: int = 0
+    ) -> None:
+        self.contract = contract
+        self.rules = tuple(sorted(rules, key=lambda r: (-r.priority, r.index)))
+        self.source = source
+        self.version = version
+        self._defaults: dict[str, Reply] = {}
+        for webhook in contract.webhooks:
+            body = json.dumps(webhook.default_response, ensure_ascii=False).encode()
+            self._defaults[webhook.command] = Reply(200, _json_headers(None, {}, len(body)), body)
+
+    @property
+    def document(self) -> dict[str, Any]:
+        out: dict[str, Any] = msgspec.to_builtins(self.source)
+        return out
+
+    def default_reply(self, webhook: Webhook) -> Reply:
+        return self._defaults[webhook.command]
+
+    def reply(
+        self, webhook: Webhook, document: Any, query: Mapping[str, str], hit: Callable[[CompiledRule], int]
+    ) -> Reply:
+        """The answer to a checked delivery; `hit` counts a match of a counted rule (1 for the first)."""
+        for rule in self.rules:
+            if not rule.matches(webhook.command, document, query):
+                continue
+            step_index = 0
+            if rule.counted:
+                n = hit(rule)
+                if rule.times is not None and n > rule.times:
+                    continue
+                step_index = min(n, len(rule.steps)) - 1
+            return self._render(rule, rule.steps[step_index], webhook, document, query)
+        return self.default_reply(webhook)
+
+    def _render(
+        self, rule: CompiledRule, step: _Step, webhook: Webhook, document: Any, query: Mapping[str, str]
+    ) -> Reply:
+        r = step.response
+        if step.static_body is not None:
+            body = step.static_body
+        else:
+            body = _body_for(r, step.template, webhook, document, query)
+        return Reply(
+            status=r.status,
+            headers=_json_headers(r.content_type, r.headers, len(body)),
+            body=body,
+            rule=rule.label,
+            delay_ms=r.delay_ms,
+            fault=r.fault,
+            hang_ms=r.hang_ms,
+        )
+
+
+def _template_object(template: jinja2.Template, webhook: Webhook, document: Any, query: Mapping[str, str]) -> Any:
+    text = template.render(
+        body=document, query=dict(query), command=webhook.command, default=dict(webhook.default_response)
+    )
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ScriptError(f"the template rendered {text[:80]!r}, which is not JSON: {exc}") from None
+
+
+def _body_for(
+    r: Response, template: jinja2.Template | None, webhook: Webhook, document: Any, query: Mapping[str, str]
+) -> bytes:
+    if r.raw is not None:
+        return r.raw.encode()
+    merged: dict[str, Any] = {} if r.replace else dict(webhook.default_response)
+    if r.body:
+        merged.update(r.body)
+    if template is not None:
+        rendered = _template_object(template, webhook, document, query)
+        if not isinstance(rendered, dict):
+            raise ScriptError(f"the template rendered a {type(rendered).__name__}, not a JSON object")
+        merged.update(rendered)
+    return json.dumps(merged, ensure_ascii=False).encode()
+
+
+# -------------------------------------------------------------------- loading
+def parse_script(source: str | bytes | Path | Mapping[str, Any]) -> ScriptDocument:
+    """Parse YAML/JSON text, a file, or an already-parsed mapping into a script document."""
+    if isinstance(source, Path):
+        try:
+            source = source.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ScriptError(f"cannot read the script: {exc}") from None
+    if isinstance(source, (str, bytes)):
+        try:
+            data = yaml.safe_load(source)
+        except yaml.YAMLError as exc:
+            raise ScriptError(f"the script is not valid YAML/JSON: {exc}") from None
+    else:
+        data = source
+    if data is None:
+        data = {}
+    try:
+        return msgspec.convert(data, ScriptDocument)
+    except msgspec.ValidationError as exc:
+        raise ScriptError(str(exc).replace("$.", "script.")) from None
+
+
+def compile_script(
+    document: ScriptDocument, contract: Contract, validator: DeliveryValidator, version: int = 0
+) -> Script:
+    """Check a script against the contract and prepare it for answering."""
+    compiled: list[CompiledRule] = []
+    for index, rule in enumerate(document.rules):
+        label = rule.name or f"rules[{index}]"
+        where = f"rule {label!r}"
+        if (rule.respond is None) == (rule.sequence is None):
+            raise ScriptError(f"{where}: give exactly one of respond or sequence")
+        steps_src = [rule.respond] if rule.respond is not None else list(rule.sequence or [])
+        if not steps_src:
+            raise ScriptError(f"{where}: the sequence is empty")
+        command = rule.when.command
+        if command is not None and command not in contract.commands:
+            raise ScriptError(
+                f"{where}: unknown command {command!r}; the contract knows {', '.join(contract.commands)}"
+            )
+        predicates: list[Predicate] = []
+        for source, conditions in (("body", rule.when.body), ("query", rule.when.query)):
+            for path_text, spec in conditions.items():
+                try:
+                    predicates.append(_predicate(source, path_text, spec))
+                except ValueError as exc:
+                    raise ScriptError(f"{where}: when.{source}.{path_text}: {exc}") from None
+        webhooks = [contract.webhook(command)] if command is not None else list(contract.webhooks)
+        steps = tuple(
+            _compile_step(f"{where}" + (f" step {k}" if rule.sequence is not None else ""), r, webhooks, validator)
+            for k, r in enumerate(steps_src)
+        )
+        compiled.append(CompiledRule(index, label, command, tuple(predicates), steps, rule.times, rule.priority))
+    return Script(contract, compiled, document, version)
+
+
+def _compile_step(where: str, r: Response, webhooks: Sequence[Webhook], validator: DeliveryValidator) -> _Step:
+    template = None
+    if r.template is not None:
+        try:
+            template = _ENV.from_string(r.template)
+        except jinja2.TemplateSyntaxError as exc:
+            raise ScriptError(f"{where}: template line {exc.lineno}: {exc.message}") from None
+    if r.raw is not None and (r.body is not None or template is not None):
+        raise ScriptError(f"{where}: raw excludes body and template")
+    if (
+        r.fault is not None
+        and r.fault is not Fault.HANG
+        and (r.body is not None or r.raw is not None or template is not None)
+    ):
+        raise ScriptError(f"{where}: fault {r.fault.value!r} sends no body; drop body/raw/template")
+    static: bytes | None = None
+    if template is None:
+        # A body that does not depend on the request: built once per webhook when it is the same for all.
+        bodies = {_body_for(r, None, w, {}, {}) for w in webhooks}
+        static = bodies.pop() if len(bodies) == 1 else None
+    if r.invalid or r.fault in (Fault.RESET, Fault.EMPTY, Fault.MALFORMED):
+        return _Step(r, static, template)
+    if r.raw is not None:
+        try:
+            json.loads(r.raw)
+        except ValueError:
+            raise ScriptError(f"{where}: raw is not JSON; add invalid: true to send it deliberately") from None
+    for webhook in webhooks:
+        samples: list[Any] = []
+        if template is not None:
+            for example in webhook.examples:
+                try:
+                    samples.append(json.loads(_body_for(r, template, webhook, dict(example.value), {})))
+                except (ScriptError, jinja2.TemplateError) as exc:
+                    raise ScriptError(f"{where}: template fails on example {example.name!r}: {exc}") from None
+        else:
+            samples.append(json.loads(_body_for(r, None, webhook, {}, {})))
+        for sample in samples:
+            if not isinstance(sample, dict):
+                raise ScriptError(f"{where}: the answer to {webhook.command} must be a JSON object")
+            violations = validator.check_response_document(webhook.command, sample)
+            if violations:
+                first = violations[0]
+                raise ScriptError(
+                    f"{where}: the answer to {webhook.command} breaks the contract at {first.field}: {first.reason}"
+                    " (add invalid: true to send it deliberately)"
+                )
+    return _Step(r, static, template)

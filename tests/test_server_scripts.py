@@ -1,0 +1,182 @@
+"""Scripted answers over real HTTP: the issue's example, predicates, templates, faults, load checks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from mockserver.server.scripts import _path, _resolve
+from mockserver.server.testing import RunningServer, start_server
+from tests.test_server_support import SCRIPTS, contract, deliver, load_yaml, webhook_of_example
+
+BEFORE = next(w for w in contract.webhooks if w.can_refuse)
+REFUSED = BEFORE.response_roles["refused"]
+ERROR_CODE = BEFORE.response_roles["error-code"]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RunningServer]:
+    with start_server("--max-hang", "3000") as running:
+        yield running
+
+
+@pytest.fixture
+def fresh(server: RunningServer) -> RunningServer:
+    server.reset()
+    return server
+
+
+def _rule_body(script: dict[str, Any], index: int) -> dict[str, Any]:
+    body: dict[str, Any] = script["rules"][index]["respond"]["body"]
+    return body
+
+
+def test_issue_example_refuses_and_sequences(fresh: RunningServer) -> None:
+    script = load_yaml("issue_example.yaml")
+    fresh.load_script(SCRIPTS / "issue_example.yaml")
+    refuse_for, sequenced = (contract.webhook(rule["when"]["command"]) for rule in script["rules"])
+    answer = deliver(fresh.url, dict(refuse_for.example().value), command=refuse_for.command)
+    assert answer.status_code == 200
+    assert answer.json() == {**refuse_for.default_response, **_rule_body(script, 0)}
+
+    body = dict(sequenced.example().value)
+    assert deliver(fresh.url, body, command=sequenced.command).status_code == 500
+    with pytest.raises(httpx.ReadTimeout):  # the second answer comes after the sender's timeout
+        deliver(fresh.url, body, command=sequenced.command, timeout=contract.timeout_seconds)
+    third = deliver(fresh.url, body, command=sequenced.command)
+    assert third.status_code == 200 and third.json() == dict(sequenced.default_response)
+    assert fresh.wait_for(3, command=sequenced.command) == 3  # the slow one is journaled once it is answered
+    statuses = [r["status"] for r in fresh.requests(command=sequenced.command)]
+    assert statuses == [200, 200, 500]
+
+
+def test_predicates_priorities_and_times(fresh: RunningServer) -> None:
+    script = load_yaml("predicates.yaml")
+    fresh.load_script(script)
+    rules = {rule["name"]: rule for rule in script["rules"]}
+    vendor_webhook, vendor = webhook_of_example("BeforeAddSubscriber-vendor")
+    _, rich = webhook_of_example("BeforeAddSubscriber-rich")
+    # the vendor sample's operator is not an admin, its subscribers include the member the rule looks for
+    answer = deliver(fresh.url, vendor, command=vendor_webhook.command).json()
+    assert answer[REFUSED] == rules["subscriber-member"]["respond"]["body"][REFUSED]
+    # the rich sample's operator matches the higher-priority regex rule
+    answer = deliver(fresh.url, rich, command=vendor_webhook.command).json()
+    assert answer[ERROR_CODE] == rules["regex-on-operator"]["respond"]["body"][ERROR_CODE]
+
+    member_webhook, member = webhook_of_example("AfterDeleteSubscriber-vendor")
+    assert (
+        deliver(fresh.url, member, command=member_webhook.command).status_code
+        == rules["account-in"]["respond"]["status"]
+    )
+    _, other = webhook_of_example("AfterDeleteSubscriber-rich")
+    assert deliver(fresh.url, other, command=member_webhook.command).status_code == 200  # not in the list
+
+    counted = contract.webhook(rules["platform-query"]["when"]["command"])
+    answers = [deliver(fresh.url, dict(counted.example().value), command=counted.command).json() for _ in range(3)]
+    info = counted.response_roles["error-info"]
+    expected = rules["platform-query"]["respond"]["body"][info]
+    assert [a[info] for a in answers] == [expected, expected, counted.default_response[info]]
+    assert [r["rule"] for r in fresh.requests(command=counted.command)] == [None, "platform-query", "platform-query"]
+
+
+def test_template_refuses_exactly_the_bots(fresh: RunningServer) -> None:
+    fresh.load_script(SCRIPTS / "template.yaml")
+    webhook, rich = webhook_of_example("BeforeAddSubscriber-rich")
+    requested = _resolve(rich, _path(webhook.subset_of[REFUSED]))
+    answer = deliver(fresh.url, rich, command=webhook.command).json()
+    assert answer[REFUSED] == [s for s in requested if s.startswith("bot_")]
+    assert answer[REFUSED]  # the example does hold bots
+    _, vendor = webhook_of_example("BeforeAddSubscriber-vendor")
+    assert deliver(fresh.url, vendor, command=webhook.command).json()[REFUSED] == []
+
+
+def test_faults(fresh: RunningServer) -> None:
+    fresh.load_script(SCRIPTS / "faults.yaml")
+    rules = load_yaml("faults.yaml")["rules"]
+    by_fault = {rule["respond"].get("fault", "delay"): contract.webhook(rule["when"]["command"]) for rule in rules}
+
+    def send(kind: str, timeout: float = 10.0) -> httpx.Response:
+        webhook = by_fault[kind]
+        return deliver(fresh.url, dict(webhook.example().value), command=webhook.command, timeout=timeout)
+
+    with pytest.raises((httpx.ReadError, httpx.RemoteProtocolError)):
+        send("reset")
+    with pytest.raises(httpx.RemoteProtocolError):
+        send("empty")
+    malformed = send("malformed")
+    assert malformed.status_code == 200
+    with pytest.raises(ValueError):
+        malformed.json()
+    with pytest.raises(httpx.ReadTimeout):
+        send("hang", timeout=contract.timeout_seconds)
+    assert send("delay").status_code == 500
+    assert fresh.wait_for(5) == 5  # the hang ends by itself (hang_ms), so it is journaled too
+    faults = {r["command"]: r["fault"] for r in fresh.requests()}
+    assert faults == {w.command: (k if k != "delay" else None) for k, w in by_fault.items()}
+    assert {r["status"] for r in fresh.requests(command=by_fault["reset"].command)} == {None}
+    # the server is still healthy after the faults
+    ok = by_fault["reset"]
+    fresh.clear_script()
+    assert deliver(fresh.url, dict(ok.example().value), command=ok.command).status_code == 200
+
+
+def test_deliberately_invalid_answers(fresh: RunningServer) -> None:
+    script = load_yaml("misbehave.yaml")
+    fresh.load_script(script)
+    rules = {rule["name"]: rule for rule in script["rules"]}
+    wrong = contract.webhook(rules["wrong-shape"]["when"]["command"])
+    assert deliver(fresh.url, dict(wrong.example().value), command=wrong.command).json() == {
+        **wrong.default_response,
+        **rules["wrong-shape"]["respond"]["body"],
+    }
+    raw = contract.webhook(rules["not-json"]["when"]["command"])
+    answer = deliver(fresh.url, dict(raw.example().value), command=raw.command)
+    assert answer.text == rules["not-json"]["respond"]["raw"]
+    assert answer.headers["content-type"] == rules["not-json"]["respond"]["content_type"]
+    replaced = contract.webhook(rules["replaced"]["when"]["command"])
+    assert (
+        deliver(fresh.url, dict(replaced.example().value), command=replaced.command).json()
+        == rules["replaced"]["respond"]["body"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "needle"),
+    [
+        ("contract_violation.yaml", 409, "bad-error-code"),
+        ("unknown_key.yaml", 400, "stauts"),
+        ("unknown_command.yaml", 400, "NoSuchThing"),
+    ],
+)
+def test_bad_scripts_are_refused_by_the_admin_api(fresh: RunningServer, name: str, status: int, needle: str) -> None:
+    with pytest.raises(httpx.HTTPStatusError) as refused:
+        fresh.load_script(SCRIPTS / "bad" / name)
+    assert refused.value.response.status_code == status
+    assert needle in refused.value.response.text
+    assert fresh.admin.get("/scripts").json()["rules"] == []
+
+
+@pytest.mark.parametrize(
+    ("name", "needles"),
+    [
+        ("contract_violation.yaml", ["bad-error-code", "body."]),
+        ("unknown_key.yaml", ["unknown field", "stauts"]),
+        ("unknown_command.yaml", ["NoSuchThing"]),
+    ],
+)
+def test_bad_scripts_stop_the_cli(name: str, needles: list[str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mockserver", "serve", "--port", "0", "--script", str(SCRIPTS / "bad" / name)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    for needle in needles:
+        assert needle in done.stderr
