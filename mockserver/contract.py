@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
+import json
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -194,6 +196,13 @@ class Contract:
             except (KeyError, TypeError):
                 raise ContractError(f"unresolvable reference {ref!r}") from None
         return cast(Mapping[str, JSON], node)
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 of the document's canonical JSON: code generated from it records this value,
+        so a consumer can tell whether generated models describe the contract it serves."""
+        canonical = json.dumps(self.document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
 
     def dereferenced(self, node: JSON) -> JSON:
         """A deep copy of `node` with every local `$ref` replaced by its target."""

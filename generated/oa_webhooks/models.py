@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Final, Literal, Type
 import msgspec
 
 __all__ = [
+    "CONTRACT_FINGERPRINT",
     "EVENT_TYPES",
     "RESPONSE_TYPES",
     "ActionStatus",
@@ -687,6 +688,9 @@ AnyResponse: TypeAlias = (
     | AfterSendMsgResponse
 )
 """Any webhook's answer (each webhook has its own response class)."""
+
+CONTRACT_FINGERPRINT: Final = "4430d06a31ea4ac58762826e0b69e7922c49729f586f6c9027d670fe5eb38a57"
+"""SHA-256 of the contract these models were generated from (canonical JSON of openapi.yaml)."""
 
 EVENT_TYPES: Final[Mapping[str, type[CallbackEvent]]] = {
     "OfficialAccount.CallbackAfterOfficialAccountFull": AfterOfficialAccountFull,

@@ -7,6 +7,7 @@ heavy dependencies (connexion, schemathesis) load only for the command that need
 from __future__ import annotations
 
 import importlib
+import warnings
 from typing import Any
 
 import click
@@ -14,6 +15,10 @@ import click
 from mockserver import __version__
 
 __all__ = ["main"]
+
+# connexion imports Starlette's test client at import time, which warns about httpx on every
+# command start; it says nothing about the user's work.
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 
 _COMMANDS: dict[str, tuple[str, str]] = {
     "fuzz": ("mockserver.cli.fuzz", "Property-test a real webhook backend against the contract and delivery rules."),

@@ -284,6 +284,8 @@ class CodegenContext:
     unknown_command_answer: str
     problem: Struct | None
     problem_media_type: str
+    fingerprint: str
+    """`Contract.fingerprint` of the contract rendered, recorded in the generated models."""
     open_unions: tuple[Union, ...] = field(default=())
     tolerant: tuple[Definition, ...] = field(default=())
     """Definitions that hold an open union, directly or not, in dependency order.
@@ -627,6 +629,7 @@ def build_context(contract: Contract, package: str) -> CodegenContext:
         unknown_command_answer=unknown_answer,
         problem=problem,
         problem_media_type=problem_media,
+        fingerprint=contract.fingerprint,
         open_unions=tuple(d for d in definitions if isinstance(d, Union) and d.is_open),
         tolerant=_tolerant(definitions),
     )

@@ -39,10 +39,11 @@ from connexion.middleware import ConnexionMiddleware
 from connexion.resolver import Resolver
 from starlette.types import Message, Receive, Scope, Send
 
-from mockserver.contract import Contract, Webhook, load_contract
+from mockserver.contract import Contract, load_contract
 from mockserver.server.journal import Journal, Record
 from mockserver.server.problems import PROBLEM_JSON, Problem, send_problem
 from mockserver.server.scripts import Fault, Reply, Script, ScriptDocument, ScriptError, compile_script, parse_script
+from mockserver.server.typed import Decoder, generated_decoder
 from mockserver.server.validators import CheckedDelivery, DeliveryChecks, checked_from_scope, parse_query, validator_map
 from mockserver.validation import DeliveryValidator
 
@@ -51,7 +52,6 @@ __all__ = ["Decoder", "MockServer", "ScriptBook", "ServerConfig", "app_from_envi
 logger = logging.getLogger("mockserver.serve")
 
 CONFIG_ENV = "MOCKSERVER_SERVE_CONFIG"
-Decoder = Callable[[Webhook, dict[str, Any]], Any]
 """Turns a checked body into the application's event object (issue 4 plugs the generated models in)."""
 
 _CTX = "mockserver.ctx"
@@ -151,7 +151,11 @@ class MockServer:
             except ScriptError:
                 self.journal.close()
                 raise
-        self.decoder = decoder
+        if decoder is None:
+            decoder, self.decoder_status = generated_decoder(self.contract)
+        else:
+            self.decoder_status = "typed models: a custom decoder"
+        self.decoder: Decoder | None = decoder
         self._webhook_path = self.contract.path
         self._hang_default_ms = int((self.contract.timeout_seconds + 1) * 1000)
         self.connexion = self._contract_app()
@@ -212,6 +216,8 @@ class MockServer:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                if not self.config.quiet:
+                    logger.info("%s", self.decoder_status)
                 # The contract, the validators and connexion's apps live as long as the process:
                 # moving them out of the collector's reach keeps full collections (which stall
                 # the event loop) short under load.
@@ -377,9 +383,9 @@ class MockServer:
         record.command = delivery.webhook.command
         if self.decoder is not None:
             try:
-                self.decoder(delivery.webhook, delivery.document)
+                self.decoder(delivery.webhook, record.body)
             except (ValueError, TypeError) as exc:
-                raise Problem(400, f"the body does not decode: {exc}", "body") from None
+                raise Problem(400, f"the body does not decode with the typed models: {exc}", "body") from None
         ctx.checked = True
         script = self.scripts.current
         reply = script.reply(delivery.webhook, delivery.document, delivery.query, self.scripts.hit(script))
