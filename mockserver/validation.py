@@ -26,14 +26,9 @@ from openapi_core.validation.request.validators import V30RequestValidator
 from openapi_core.validation.schemas.factories import SchemaValidatorsFactory
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from mockserver.contract import Contract, UnknownCommand, load_contract
-from mockserver.schema import (
-    RequestSchemaValidator,
-    ResponseSchemaValidator,
-    Violation,
-    make_validator,
-    violations_of,
-)
+from mockserver.contract import Contract, load_contract
+from mockserver.responses import ResponseChecker
+from mockserver.schema import RequestSchemaValidator, Violation, violations_of
 
 __all__ = ["DeliveryValidator", "PlainRequest", "Violation"]
 
@@ -91,11 +86,7 @@ class DeliveryValidator:
             dict(self.contract.document),
             config=Config(spec_validator_cls=None, request_validator_cls=_KitRequestValidator),
         )
-        components = self.contract.document.get("components")
-        self._response_validators = {
-            webhook.command: make_validator(ResponseSchemaValidator, {"$ref": webhook.response_ref}, components)
-            for webhook in self.contract.webhooks
-        }
+        self.responses = ResponseChecker(self.contract)
         self._command_param = self.contract.parameter("command").name
 
     # ----------------------------------------------------------------- requests
@@ -162,27 +153,8 @@ class DeliveryValidator:
         self, command: str, status: int, body: bytes, content_type: str | None = None
     ) -> list[Violation]:
         """Whether an answer to `command` is one the Chat backend counts as a conforming success."""
-        try:
-            validator = self._response_validators[command]
-        except KeyError:
-            raise UnknownCommand(command, self.contract.commands) from None
-        found: list[Violation] = []
-        if status != 200:
-            found.append(Violation("status", f"{status} is not 200; the Chat backend counts it as a failure"))
-        if content_type is not None and "json" not in content_type.lower():
-            found.append(Violation("header.Content-Type", f"{content_type!r} is not a JSON media type"))
-        try:
-            document = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            found.append(Violation("body", f"not valid JSON: {exc}"))
-            return found
-        found.extend(violations_of(validator.iter_errors(document), "body"))
-        return found
+        return self.responses.check(command, status, body, content_type)
 
     def check_response_document(self, command: str, document: Any) -> list[Violation]:
-        """Schema check of an already-parsed answer to `command` (scripted responses, examples)."""
-        try:
-            validator = self._response_validators[command]
-        except KeyError:
-            raise UnknownCommand(command, self.contract.commands) from None
-        return violations_of(validator.iter_errors(document), "body")
+        """Schema check of an already-parsed answer to `command` (scripted answers, examples)."""
+        return self.responses.check_document(command, document)

@@ -40,12 +40,12 @@ from connexion.resolver import Resolver
 from starlette.types import Message, Receive, Scope, Send
 
 from mockserver.contract import Contract, load_contract
+from mockserver.responses import ResponseChecker
 from mockserver.server.journal import Journal, Record
 from mockserver.server.problems import PROBLEM_JSON, Problem, send_problem
 from mockserver.server.scripts import Fault, Reply, Script, ScriptDocument, ScriptError, compile_script, parse_script
 from mockserver.server.typed import Decoder, generated_decoder
 from mockserver.server.validators import CheckedDelivery, DeliveryChecks, checked_from_scope, parse_query, validator_map
-from mockserver.validation import DeliveryValidator
 
 __all__ = ["Decoder", "MockServer", "ScriptBook", "ServerConfig", "app_from_environment"]
 
@@ -91,7 +91,7 @@ class ScriptBook:
         self.contract = contract
         self.journal = journal
         self.shared = shared
-        self.validator = DeliveryValidator(contract)
+        self.validator = ResponseChecker(contract)
         self._script = compile_script(ScriptDocument(), contract, self.validator)
         self._refresh()
 

@@ -29,7 +29,7 @@ import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from mockserver.contract import Contract, Webhook
-from mockserver.validation import DeliveryValidator
+from mockserver.responses import ResponseChecker
 
 __all__ = [
     "Fault",
@@ -358,7 +358,7 @@ def parse_script(source: str | bytes | Path | Mapping[str, Any]) -> ScriptDocume
 
 
 def compile_script(
-    document: ScriptDocument, contract: Contract, validator: DeliveryValidator, version: int = 0
+    document: ScriptDocument, contract: Contract, validator: ResponseChecker, version: int = 0
 ) -> Script:
     """Check a script against the contract and prepare it for answering."""
     compiled: list[CompiledRule] = []
@@ -391,7 +391,7 @@ def compile_script(
     return Script(contract, compiled, document, version)
 
 
-def _compile_step(where: str, r: Response, webhooks: Sequence[Webhook], validator: DeliveryValidator) -> _Step:
+def _compile_step(where: str, r: Response, webhooks: Sequence[Webhook], validator: ResponseChecker) -> _Step:
     template = None
     if r.template is not None:
         try:
@@ -431,7 +431,7 @@ def _compile_step(where: str, r: Response, webhooks: Sequence[Webhook], validato
         for sample in samples:
             if not isinstance(sample, dict):
                 raise ScriptError(f"{where}: the answer to {webhook.command} must be a JSON object")
-            violations = validator.check_response_document(webhook.command, sample)
+            violations = validator.check_document(webhook.command, sample)
             if violations:
                 first = violations[0]
                 raise ScriptError(

@@ -1,0 +1,54 @@
+"""Checks an answer against the one response schema of the webhook it answers.
+
+Kept apart from `validation` (which needs openapi-core for requests) because the mock server
+checks scripted answers at load time and should not pay openapi-core's import and set-up cost
+for it: an answer is one status, one JSON document and one schema.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from mockserver.contract import Contract, UnknownCommand, load_contract
+from mockserver.schema import ResponseSchemaValidator, Violation, make_validator, violations_of
+
+__all__ = ["ResponseChecker"]
+
+
+class ResponseChecker:
+    """Per-webhook response validators, built once per contract."""
+
+    def __init__(self, contract: Contract | None = None) -> None:
+        self.contract = contract if contract is not None else load_contract()
+        components = self.contract.document.get("components")
+        self._validators = {
+            webhook.command: make_validator(ResponseSchemaValidator, {"$ref": webhook.response_ref}, components)
+            for webhook in self.contract.webhooks
+        }
+
+    def _validator(self, command: str) -> Any:
+        try:
+            return self._validators[command]
+        except KeyError:
+            raise UnknownCommand(command, self.contract.commands) from None
+
+    def check(self, command: str, status: int, body: bytes, content_type: str | None = None) -> list[Violation]:
+        """Whether an answer to `command` is one the Chat backend counts as a conforming success."""
+        validator = self._validator(command)
+        found: list[Violation] = []
+        if status != 200:
+            found.append(Violation("status", f"{status} is not 200; the Chat backend counts it as a failure"))
+        if content_type is not None and "json" not in content_type.lower():
+            found.append(Violation("header.Content-Type", f"{content_type!r} is not a JSON media type"))
+        try:
+            document = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            found.append(Violation("body", f"not valid JSON: {exc}"))
+            return found
+        found.extend(violations_of(validator.iter_errors(document), "body"))
+        return found
+
+    def check_document(self, command: str, document: Any) -> list[Violation]:
+        """Schema check of an already-parsed answer to `command` (scripted answers, examples)."""
+        return violations_of(self._validator(command).iter_errors(document), "body")
