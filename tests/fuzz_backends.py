@@ -10,15 +10,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -27,8 +21,11 @@ from starlette.routing import Route
 from mockserver.contract import Contract, UnknownCommand
 from mockserver.signing import Signer
 from mockserver.validation import DeliveryValidator
+from tests.servers import serve
 
 __all__ = ["Flaws", "backend_app", "serve"]
+
+# `serve` lives in tests.servers; it is re-exported here for the fuzz tests that import both.
 
 
 @dataclass(frozen=True)
@@ -122,29 +119,3 @@ def backend_app(contract: Contract, flaws: Flaws, token: str | None = None, app_
         return JSONResponse(answer)
 
     return Starlette(routes=[Route("/", receive, methods=["POST"])])
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Run `app` under uvicorn on a free 127.0.0.1 port in a thread; yields its URL, stops on exit."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test backend did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

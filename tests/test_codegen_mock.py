@@ -11,7 +11,7 @@ from oa_webhooks import RESPONSE_TYPES, decode_event, encode
 from oa_webhooks.client import StatusError, WebhookClient
 
 from mockserver.contract import load_contract
-from tests.fuzz_backends import serve
+from tests.servers import serve
 
 server = pytest.importorskip("mockserver.server")
 

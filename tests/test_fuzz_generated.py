@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fuzz_backends import serve
+from tests.servers import serve
 from tests.test_fuzz_cli import fuzz
 
 stub = pytest.importorskip("generated.oa_webhooks.server", reason="the generated server stub (issue 4) is missing")

@@ -12,7 +12,7 @@ import pytest
 from oa_webhooks.server import DefaultWebhookHandler, create_app
 
 from mockserver.contract import load_contract
-from tests.fuzz_backends import serve
+from tests.servers import serve
 
 CONTRACT = load_contract()
 APP_ID = CONTRACT.parameter("app-id").example
