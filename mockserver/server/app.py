@@ -41,6 +41,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from mockserver.contract import Contract, load_contract
 from mockserver.responses import ResponseChecker
+from mockserver.server.admin import admin_document, allowed_methods, build_admin_app
 from mockserver.server.journal import Journal, Record
 from mockserver.server.problems import PROBLEM_JSON, Problem, send_problem
 from mockserver.server.scripts import Fault, Reply, Script, ScriptDocument, ScriptError, compile_script, parse_script
@@ -159,8 +160,6 @@ class MockServer:
         self._webhook_path = self.contract.path
         self._hang_default_ms = int((self.contract.timeout_seconds + 1) * 1000)
         self.connexion = self._contract_app()
-        from mockserver.server.admin import admin_document, allowed_methods, build_admin_app
-
         self.admin = build_admin_app(self)
         self._admin_allow = allowed_methods(admin_document(self.contract.commands))
 
