@@ -7,12 +7,13 @@ number and reading goes on; nothing here raises on bad content.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CaptureError", "CapturedDelivery", "read_captures", "read_raw_body"]
+__all__ = ["STDIN", "CaptureError", "CapturedDelivery", "read_captures", "read_raw_body"]
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,18 @@ def _query_of(raw: Any) -> dict[str, str] | str:
     return query
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON (Python writes it for a float that is not a number)")
+
+
 def _delivery(source: str, number: int, text: str) -> CapturedDelivery:
     try:
-        record = json.loads(text)
-    except json.JSONDecodeError as exc:
+        record = json.loads(text, parse_constant=_not_json)
+    except RecursionError:
+        return CapturedDelivery(source, number, error="the JSON is nested too deeply")
+    except ValueError as exc:
+        if not isinstance(exc, json.JSONDecodeError):
+            return CapturedDelivery(source, number, error=str(exc))
         # A line cut short ends inside a string or right where more JSON was expected.
         truncated = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
         hint = " (the line looks truncated)" if truncated else ""
@@ -80,14 +89,24 @@ def _delivery(source: str, number: int, text: str) -> CapturedDelivery:
     return CapturedDelivery(source, number, query=query, body=body, content_type=content_type)
 
 
-def _read_text(path: Path) -> str:
+STDIN = Path("-")
+"""The path that names standard input (``mockserver validate -``)."""
+
+
+def _read_bytes(path: Path) -> bytes:
+    if path == STDIN:
+        return sys.stdin.buffer.read()
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except IsADirectoryError:
         raise CaptureError(f"{path} is a directory, not a capture file") from None
     except OSError as exc:
         raise CaptureError(f"cannot read {path}: {exc.strerror}") from None
-    return data.decode("utf-8", "replace")
+
+
+def _read_text(path: Path) -> str:
+    # utf-8-sig: editors and PowerShell on Windows start files with a byte order mark.
+    return _read_bytes(path).decode("utf-8-sig", "replace")
 
 
 def read_captures(path: Path) -> Iterator[CapturedDelivery]:
@@ -95,13 +114,10 @@ def read_captures(path: Path) -> Iterator[CapturedDelivery]:
     text = _read_text(path)
     for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
-            yield _delivery(str(path), number, line)
+            yield _delivery("<stdin>" if path == STDIN else str(path), number, line)
 
 
 def read_raw_body(path: Path, query: Mapping[str, str]) -> CapturedDelivery:
-    """A file holding one raw JSON body, sent with `query` (built for the command given)."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CaptureError(f"cannot read {path}: {exc.strerror}") from None
-    return CapturedDelivery(str(path), 1, query=dict(query), body=data)
+    """A file holding one raw JSON body (as sent, byte for byte), sent with `query` (built for the command given)."""
+    source = "<stdin>" if path == STDIN else str(path)
+    return CapturedDelivery(source, 1, query=dict(query), body=_read_bytes(path))

@@ -288,3 +288,14 @@ def test_platform_must_not_be_empty_but_may_be_unknown(contract: Contract, valid
     assert f"query.{name}" in _fields(
         validator.check_request(contract.query_example(webhook.command, **{name: ""}), body)
     )
+
+
+def test_a_body_nested_too_deeply_is_named_and_the_query_still_checked(
+    contract: Contract, validator: DeliveryValidator
+) -> None:
+    webhook = contract.webhooks[0]
+    app_id = contract.parameter("app-id").name
+    query = contract.query_example(webhook.command, **{app_id: "not-a-number"})
+    deep = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
+    fields = _fields(validator.check_request(query, deep))
+    assert fields == {"body", f"query.{app_id}"}

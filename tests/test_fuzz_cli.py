@@ -162,3 +162,14 @@ def backend_app_placeholder() -> object:
         raise RuntimeError("never called")
 
     return app
+
+
+def test_progress_is_logged_line_by_line_when_stderr_is_not_a_terminal(
+    contract: Contract, backend: str, tmp_path: Path
+) -> None:
+    run = fuzz(backend, tmp_path, *CREDENTIALS, max_examples=1)
+    assert run.code == 0, run.stdout + run.stderr
+    lines = [line for line in run.stderr.splitlines() if line.startswith("[")]
+    stages = {line.split("] ", 1)[1].split(":", 1)[0] for line in lines}
+    assert {w.name for w in contract.webhooks} <= stages
+    assert all("failed so far" in line for line in lines)

@@ -44,7 +44,7 @@ def part_of(module: str) -> str:
 
 
 def _type_checking_only(node: ast.If) -> bool:
-    return isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+    return getattr(node.test, "id", None) == "TYPE_CHECKING"
 
 
 def imports(path: Path) -> Iterator[str]:

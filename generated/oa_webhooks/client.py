@@ -42,7 +42,9 @@ from .models import (
 from .signing import sign_query
 
 __all__ = [
+    "MAX_ANSWER_BYTES",
     "TIMEOUT_SECONDS",
+    "AnswerTooLarge",
     "AsyncWebhookClient",
     "ContractViolation",
     "DeliveryError",
@@ -58,6 +60,9 @@ __all__ = [
 
 TIMEOUT_SECONDS: Final = 2.0
 """How long the Chat backend waits for an answer (`x-delivery.timeoutSeconds`)."""
+
+MAX_ANSWER_BYTES: Final = 1 << 20
+"""The largest answer body read (a webhook answer is a few hundred bytes; a huge one is a bug)."""
 
 _R = TypeVar("_R", bound=msgspec.Struct)
 _E = TypeVar("_E", bound=msgspec.Struct)
@@ -126,6 +131,14 @@ class DeliveryTimeout(DeliveryError):
 
 class TransportError(DeliveryError):
     """The request could not be sent (connection refused, DNS, TLS...)."""
+
+
+class AnswerTooLarge(DeliveryError):
+    """The answer's body is larger than the client's `max_answer_bytes`; the rest is not read."""
+
+    def __init__(self, command: str, limit: int) -> None:
+        super().__init__(command, f"{command}: the answer is larger than {limit} bytes")
+        self.limit = limit
 
 
 _ON_FAILURE: Final[Mapping[str, str]] = {
@@ -245,6 +258,9 @@ def _interpret(
 
 
 class _Sender:
+    max_answer_bytes: int = MAX_ANSWER_BYTES
+    """Answers larger than this raise `AnswerTooLarge` (set it on a client to change it)."""
+
     def __init__(
         self,
         url: str,
@@ -281,8 +297,22 @@ class _Sender:
 _HEADERS: Final = {"content-type": "application/json"}
 
 
+def _take(command: str, chunks: list[bytes], size: int, chunk: bytes, limit: int) -> int:
+    """Keep one chunk of the answer; refuse to hold more than `limit` bytes (decoded: no zip bomb)."""
+    size += len(chunk)
+    if size > limit:
+        raise AnswerTooLarge(command, limit)
+    chunks.append(chunk)
+    return size
+
+
 class WebhookClient(_Sender):
-    """Synchronous deliveries over an `httpx.Client` (the timeout applies to each phase)."""
+    """Synchronous deliveries over an `httpx.Client`.
+
+    The timeout bounds each network wait and the whole answer is checked against it between
+    reads, so a server that trickles its answer is cut off at most one wait late; the async client
+    bounds the whole delivery exactly.
+    """
 
     def __init__(
         self,
@@ -314,15 +344,22 @@ class WebhookClient(_Sender):
 
     def _post(self, command: str, body: bytes) -> tuple[int, bytes, float]:
         started = time.perf_counter()
+        deadline = started + self.timeout
+        chunks: list[bytes] = []
+        size = 0
         try:
-            response = self._http.post(
-                self.url, params=self.query(command), content=body, headers=_HEADERS, timeout=self.timeout
-            )
+            with self._http.stream(
+                "POST", self.url, params=self.query(command), content=body, headers=_HEADERS, timeout=self.timeout
+            ) as response:
+                for chunk in response.iter_bytes():
+                    size = _take(command, chunks, size, chunk, self.max_answer_bytes)
+                    if time.perf_counter() > deadline:
+                        raise httpx.ReadTimeout("the answer did not end within the timeout")
         except httpx.TimeoutException:
             raise DeliveryTimeout(command, f"{command}: no answer within {self.timeout:g} s") from None
         except httpx.HTTPError as exc:
             raise TransportError(command, f"{command}: {type(exc).__name__}: {exc}") from None
-        return response.status_code, response.content, time.perf_counter() - started
+        return response.status_code, b"".join(chunks), time.perf_counter() - started
 
     def send(self, event: CallbackEvent) -> Reply[AnyResponse]:
         """Deliver any event; the typed methods below give a more precise return type."""
@@ -421,16 +458,22 @@ class AsyncWebhookClient(_Sender):
 
     async def _post(self, command: str, body: bytes) -> tuple[int, bytes, float]:
         started = time.perf_counter()
+        chunks: list[bytes] = []
+        size = 0
         try:
-            async with asyncio.timeout(self.timeout):
-                response = await self._http.post(
-                    self.url, params=self.query(command), content=body, headers=_HEADERS, timeout=self.timeout
-                )
+            async with (
+                asyncio.timeout(self.timeout),
+                self._http.stream(
+                    "POST", self.url, params=self.query(command), content=body, headers=_HEADERS, timeout=self.timeout
+                ) as response,
+            ):
+                async for chunk in response.aiter_bytes():
+                    size = _take(command, chunks, size, chunk, self.max_answer_bytes)
         except (TimeoutError, httpx.TimeoutException):
             raise DeliveryTimeout(command, f"{command}: no answer within {self.timeout:g} s") from None
         except httpx.HTTPError as exc:
             raise TransportError(command, f"{command}: {type(exc).__name__}: {exc}") from None
-        return response.status_code, response.content, time.perf_counter() - started
+        return response.status_code, b"".join(chunks), time.perf_counter() - started
 
     async def send(self, event: CallbackEvent) -> Reply[AnyResponse]:
         """Deliver any event; the typed methods below give a more precise return type."""

@@ -95,7 +95,7 @@ OfficialAccountID: TypeAlias = str
 checked as a prefix by the `__post_init__` of the structs that hold it."""
 
 
-EventTime: TypeAlias = Annotated[int, msgspec.Meta(ge=0)]
+EventTime: TypeAlias = Annotated[int, msgspec.Meta(ge=0, le=9223372036854775807)]
 """Event trigger timestamp in milliseconds."""
 
 
@@ -508,7 +508,7 @@ class AfterSendMsg(
     msg_key: Annotated[str, msgspec.Meta(min_length=1)] = msgspec.field(name="MsgKey")
     """The unique identifier of this message, which can be used to revoke Official Account messages
     through the REST API."""
-    msg_time: Annotated[int, msgspec.Meta(ge=0)] = msgspec.field(name="MsgTime")
+    msg_time: Annotated[int, msgspec.Meta(ge=0, le=9223372036854775807)] = msgspec.field(name="MsgTime")
     """Timestamp of the message on the server, in seconds (not milliseconds, unlike `EventTime`)."""
     online_only_flag: Literal[0, 1] = msgspec.field(name="OnlineOnlyFlag")
     """`1` if the message is an online-only message, otherwise `0`."""
@@ -656,7 +656,7 @@ class _TolerantAfterSendMsg(
 
     official_account: OfficialAccountID = msgspec.field(name="Official_Account")
     msg_key: Annotated[str, msgspec.Meta(min_length=1)] = msgspec.field(name="MsgKey")
-    msg_time: Annotated[int, msgspec.Meta(ge=0)] = msgspec.field(name="MsgTime")
+    msg_time: Annotated[int, msgspec.Meta(ge=0, le=9223372036854775807)] = msgspec.field(name="MsgTime")
     online_only_flag: Literal[0, 1] = msgspec.field(name="OnlineOnlyFlag")
     msg_body: Annotated[list[MsgElement], msgspec.Meta(min_length=1)] = msgspec.field(name="MsgBody")
     cloud_custom_data: str | msgspec.UnsetType = msgspec.field(name="CloudCustomData", default=msgspec.UNSET)
@@ -689,7 +689,7 @@ AnyResponse: TypeAlias = (
 )
 """Any webhook's answer (each webhook has its own response class)."""
 
-CONTRACT_FINGERPRINT: Final = "4430d06a31ea4ac58762826e0b69e7922c49729f586f6c9027d670fe5eb38a57"
+CONTRACT_FINGERPRINT: Final = "68dd789945d492bc752fdbf7ca1623b98c12b5d81e2c2ad3b108569ae04ed230"
 """SHA-256 of the contract these models were generated from (canonical JSON of openapi.yaml)."""
 
 EVENT_TYPES: Final[Mapping[str, type[CallbackEvent]]] = {
@@ -789,6 +789,11 @@ def _public(value: object) -> object:
     return value
 
 
+def _too_deep() -> PayloadError:
+    """msgspec recurses once per nesting level; a body nested deeper than the stack is refused, not a crash."""
+    return PayloadError("the JSON is nested too deeply")
+
+
 def _retry(data: bytes | str, kind: object, exc: msgspec.ValidationError) -> Any:
     """After the fast decoder refused `data`: decode it again tolerating unknown tags, if that was the reason.
 
@@ -802,6 +807,8 @@ def _retry(data: bytes | str, kind: object, exc: msgspec.ValidationError) -> Any
         return _public(_decoder(twin).decode(data))
     except (msgspec.ValidationError, msgspec.DecodeError) as again:
         raise _payload_error(again) from None
+    except RecursionError:
+        raise _too_deep() from None
 
 
 _DECODERS: dict[object, msgspec.json.Decoder[Any]] = {}
@@ -827,6 +834,8 @@ def decode_event(data: bytes | str) -> CallbackEvent:
         event = _retry(data, CallbackEvent, exc)
     except msgspec.DecodeError as exc:
         raise _payload_error(exc) from None
+    except RecursionError:
+        raise _too_deep() from None
     return event
 
 
@@ -838,6 +847,8 @@ def decode(data: bytes | str, kind: type[_S]) -> _S:
         value = _retry(data, kind, exc)
     except msgspec.DecodeError as exc:
         raise _payload_error(exc) from None
+    except RecursionError:
+        raise _too_deep() from None
     return value
 
 

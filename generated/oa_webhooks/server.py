@@ -61,6 +61,11 @@ COMMAND_PARAMETER: Final = "CallbackCommand"
 CLIENT_IP_PARAMETER: Final = "ClientIP"
 PLATFORM_PARAMETER: Final = "OptPlatform"
 PROBLEM_MEDIA_TYPE: Final = "application/problem+json"
+_KNOWN_PARAMETERS: Final = frozenset(
+    {"SdkAppid", "CallbackCommand", "contenttype", "ClientIP", "OptPlatform", "Sign", "RequestTime"}
+)
+_MAX_APP_ID_DIGITS: Final = 19
+"""An SDKAppID is an int64; a longer number is refused before it is converted."""
 UNKNOWN_COMMAND_ANSWER: Final = b'{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}'
 """The answer to a command this contract does not know: the default success answer."""
 
@@ -187,9 +192,17 @@ _ROUTES: Final[Mapping[str, _Route]] = {
 
 
 class _Reject(Exception):
-    def __init__(self, status: int, title: str, detail: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        field: str | None = None,
+        headers: list[tuple[bytes, bytes]] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status, self.title, self.detail, self.field = status, title, detail, field
+        self.headers = headers or []
 
 
 def _problem(status: int, title: str, detail: str, field: str | None) -> bytes:
@@ -228,7 +241,8 @@ class WebhookApp:
         try:
             body = await self._handle(scope, receive)
         except _Reject as reject:
-            await _respond(send, reject.status, _problem(reject.status, reject.title, reject.detail, reject.field))
+            problem = _problem(reject.status, reject.title, reject.detail, reject.field)
+            await _respond(send, reject.status, problem, extra=reject.headers)
             return
         except Exception:  # a handler bug: answer 500 (the vendor counts it as a failed delivery), keep serving
             logger.exception("webhook handler failed")
@@ -238,11 +252,12 @@ class WebhookApp:
 
     async def _handle(self, scope: Scope, receive: Receive) -> bytes:
         if scope["method"] != "POST":
-            raise _Reject(405, "Method Not Allowed", f"webhooks are delivered with POST, not {scope['method']}")
-        query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+            detail = f"webhooks are delivered with POST, not {scope['method']}"
+            raise _Reject(405, "Method Not Allowed", detail, headers=[(b"allow", b"POST")])
+        query = _query(scope)
         app_id = query.get(APP_ID_PARAMETER, "")
-        if not app_id.isascii() or not app_id.isdigit():
-            detail = f"{APP_ID_PARAMETER} must be a positive integer, not {app_id[:32]!r}"
+        if not app_id.isascii() or not app_id.isdigit() or len(app_id) > _MAX_APP_ID_DIGITS:
+            detail = f"{APP_ID_PARAMETER} must be an integer of 1 to {_MAX_APP_ID_DIGITS} digits, not {app_id[:32]!r}"
             raise _Reject(400, "Bad Request", detail, f"query.{APP_ID_PARAMETER}")
         if self.sdk_appid is not None and int(app_id) != self.sdk_appid:
             detail = f"{APP_ID_PARAMETER} {app_id} is not this app's ({self.sdk_appid})"
@@ -293,6 +308,16 @@ def create_app(
     )
 
 
+def _query(scope: Scope) -> dict[str, str]:
+    """The query parameters; one the contract names twice is refused (which copy would be checked?)."""
+    query: dict[str, str] = {}
+    for name, value in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
+        if name in query and name in _KNOWN_PARAMETERS:
+            raise _Reject(400, "Bad Request", f"the {name} query parameter is given more than once", f"query.{name}")
+        query[name] = value
+    return query
+
+
 def _header(scope: Scope, name: bytes) -> str:
     for key, value in scope["headers"]:
         if key == name:
@@ -316,8 +341,14 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
             return b"".join(chunks)
 
 
-async def _respond(send: Send, status: int, body: bytes, content_type: bytes = PROBLEM_MEDIA_TYPE.encode()) -> None:
-    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+async def _respond(
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: bytes = PROBLEM_MEDIA_TYPE.encode(),
+    extra: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode()), *(extra or [])]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

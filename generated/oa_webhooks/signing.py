@@ -63,7 +63,7 @@ def verify_signature(query: Mapping[str, str], token: str, *, now: float, window
         raise SignatureError(SIGNATURE_PARAMETER, f"the {SIGNATURE_PARAMETER} query parameter is missing")
     if not stamp:
         raise SignatureError(TIMESTAMP_PARAMETER, f"the {TIMESTAMP_PARAMETER} query parameter is missing")
-    if not stamp.isascii() or not stamp.isdigit():
+    if not stamp.isascii() or not stamp.isdigit() or len(stamp) > 15:  # 15 digits: exact as a float
         raise SignatureError(TIMESTAMP_PARAMETER, f"{TIMESTAMP_PARAMETER} must be Unix seconds, not {stamp[:32]!r}")
     if len(signature) != _DIGEST_LENGTH or _HEX.fullmatch(signature) is None:
         raise SignatureError(SIGNATURE_PARAMETER, f"{SIGNATURE_PARAMETER} must be a lowercase hex {_ALGORITHM} digest")

@@ -99,6 +99,8 @@ def command(
         raise click.UsageError(str(exc)) from None
     if app_id is not None and not app_id.isdigit():
         raise click.BadParameter(f"{app_id!r} is not a numeric SDKAppID", param_hint="--sdkappid")
+    if junit_xml is not None and any(parent.exists() and not parent.is_dir() for parent in junit_xml.parents):
+        raise click.BadParameter(f"cannot create {junit_xml}: a parent is not a directory", param_hint="--junit-xml")
     console = Console(stderr=False, highlight=False)
     options = FuzzOptions(
         url=url, token=token, app_id=app_id, max_examples=max_examples, seed=seed, timeout=timeout, checks=checks
@@ -108,6 +110,7 @@ def command(
     except Unreachable as exc:
         raise click.BadParameter(str(exc), param_hint="--url") from None
     progress_console = Console(stderr=True)
+    interrupted = False
     try:
         with live_progress(progress_console) as update:
             fuzzer.on_progress = update
@@ -115,8 +118,16 @@ def command(
     except Unreachable as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
+    except KeyboardInterrupt:  # Ctrl-C: report what ran so far, then exit like an interrupted program
+        interrupted = True
+        result = fuzzer.result
+        result.aborted = f"interrupted (Ctrl-C) after {result.requests} requests: a partial report"
     print_report(result, console)
     if junit_xml is not None:
-        write_junit(result, junit_xml)
+        try:
+            write_junit(result, junit_xml)
+        except OSError as exc:
+            click.echo(f"Error: cannot write {junit_xml}: {exc.strerror or exc}", err=True)
+            sys.exit(2)
         console.print(f"JUnit XML written to {junit_xml}")
-    sys.exit(0 if result.ok else 1)
+    sys.exit(130 if interrupted else 0 if result.ok else 1)

@@ -7,6 +7,7 @@ prints a unified diff and exits 1 when the output on disk is stale (CI runs it).
 
 from __future__ import annotations
 
+import keyword
 import re
 import sys
 from pathlib import Path
@@ -15,7 +16,15 @@ import click
 import jinja2
 from rich.console import Console
 
-from mockserver.codegen import RenderedFile, build_context, compare, render_openapi31, render_package, write
+from mockserver.codegen import (
+    RenderedFile,
+    RenderError,
+    build_context,
+    compare,
+    render_openapi31,
+    render_package,
+    write,
+)
 from mockserver.contract import Contract, ContractError, load_contract
 
 __all__ = ["command"]
@@ -48,7 +57,11 @@ def _finish(files: list[RenderedFile], out: Path, check: bool, what: str) -> Non
             raise SystemExit(1)
         console.print(f"[green]up to date[/]: {len(files)} file(s) in {out}")
         return
-    written = write(files, out)
+    try:
+        written = write(files, out)
+    except OSError as exc:
+        where = exc.filename or out
+        raise click.UsageError(f"cannot write {where}: {exc.strerror or exc}") from None
     console.print(f"{len(written)} of {len(files)} file(s) written to {out}")
 
 
@@ -77,20 +90,27 @@ def python(out: Path, package: str | None, templates: Path | None, check: bool, 
     mockserver generate python --out generated/oa_webhooks --check
     """
     name = package or out.resolve().name
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-        raise click.BadParameter(f"{name!r} is not a Python package name", param_hint="--package")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) or keyword.iskeyword(name):
+        hint = "--package" if package else "--package (or the --out directory's name)"
+        raise click.BadParameter(f"{name!r} is not a Python package name", param_hint=hint)
     try:
         files = render_package(build_context(_contract(spec), name), templates)
     except jinja2.TemplateError as exc:
         where = f" ({exc.filename}:{exc.lineno})" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
         raise click.UsageError(f"template error{where}: {exc}") from None
-    except ContractError as exc:
+    except (ContractError, RenderError) as exc:
         raise click.UsageError(str(exc)) from None
-    _finish(files, out, check, f"python --out {out}")
+    again = f"python --out {out}" + (f" --package {package}" if package else "")
+    _finish(files, out, check, again)
 
 
 @command.command(name="openapi31")
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="YAML file to write.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="YAML file to write ('-' for standard output).",
+)
 @_CHECK
 @_SPEC
 def openapi31(out: Path, check: bool, spec: Path | None) -> None:
@@ -100,4 +120,9 @@ def openapi31(out: Path, check: bool, spec: Path | None) -> None:
     mockserver generate openapi31 --out generated/openapi-3.1.yaml
     """
     text = render_openapi31(_contract(spec))
+    if str(out) == "-":
+        if check:
+            raise click.UsageError("--check compares with a file; give --out FILE, not '-'")
+        sys.stdout.write(text)
+        return
     _finish([RenderedFile(out.name, text)], out.parent, check, f"openapi31 --out {out}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 import msgspec
@@ -38,6 +39,17 @@ def _body(webhook: Webhook, example: str | None, body: str | None) -> bytes:
         except OSError as exc:
             raise click.BadParameter(f"cannot read {body[1:]}: {exc.strerror}", param_hint="--body") from None
     return body.encode()
+
+
+def _check_url(url: str) -> None:
+    """A URL httpx cannot send to is the user's mistake (exit 2), not a failed delivery (exit 1)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing the port raises ValueError when it is not a number
+    except ValueError as exc:
+        raise click.BadParameter(f"{url!r} is not a URL: {exc}", param_hint="--url") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise click.BadParameter(f"{url!r} is not an http:// or https:// URL", param_hint="--url")
 
 
 @click.command(name="send")
@@ -72,6 +84,7 @@ def command(
     from oa_webhooks import EVENT_TYPES, PayloadError, decode, encode
     from oa_webhooks.client import DeliveryError, WebhookClient
 
+    _check_url(url)
     try:
         contract = load_contract()
         webhook = contract.webhook_named(command_name)
@@ -87,7 +100,11 @@ def command(
     except PayloadError as exc:
         reason = f"{exc.reason} at body.{exc.field}" if exc.field else exc.reason
         raise click.BadParameter(reason, param_hint="--body") from None
-    app_id = sdkappid if sdkappid is not None else int(contract.parameter("app-id").example)
+    app_param = contract.parameter("app-id")
+    app_id = sdkappid if sdkappid is not None else int(app_param.example)
+    highest = app_param.schema.get("maximum")
+    if isinstance(highest, int) and app_id > highest:
+        raise click.BadParameter(f"{app_id} is above the contract's maximum {highest}", param_hint="--sdkappid")
     options: dict[str, Any] = {"sdk_appid": app_id, "token": token}
     if timeout is not None:
         options["timeout"] = timeout

@@ -66,6 +66,13 @@ __all__ = ["command"]
     help="Upper bound of scripted hangs and delays, in milliseconds.",
 )
 @click.option(
+    "--body-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0, min_open=True),
+    help="Seconds a sender has to send the whole body once the headers are in (408 beyond).",
+)
+@click.option(
     "--engine",
     type=click.Choice(["direct", "connexion"]),
     default="direct",
@@ -85,6 +92,7 @@ def command(
     workers: int,
     max_body: int,
     max_hang_ms: int,
+    body_timeout: float,
     engine: str,
     quiet: bool,
 ) -> None:
@@ -95,7 +103,8 @@ def command(
     Swagger UI: /ui/ (contract) and /__admin/ui/ (admin API). Stop with Ctrl-C.
     """
     from mockserver.server.app import ServerConfig
-    from mockserver.server.runner import serve
+    from mockserver.server.journal import JournalError
+    from mockserver.server.runner import BindError, serve
     from mockserver.server.scripts import ScriptError
 
     if sdkappid is not None and not sdkappid.isdigit():
@@ -113,6 +122,7 @@ def command(
         admin_token=admin_token,
         max_body=max_body,
         max_hang_ms=max_hang_ms,
+        body_timeout=body_timeout,
         engine="connexion" if engine == "connexion" else "direct",
         quiet=quiet,
     )
@@ -122,6 +132,10 @@ def command(
         raise click.ClickException(f"the script is refused: {exc}") from None
     except ContractError as exc:
         raise click.UsageError(str(exc)) from None
+    except JournalError as exc:
+        raise click.BadParameter(str(exc), param_hint="--journal") from None
+    except BindError as exc:
+        raise click.BadParameter(str(exc), param_hint="--host/--port") from None
     except OSError as exc:
         raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
     finally:

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from mockserver.captures import CapturedDelivery, CaptureError, read_captures, read_raw_body
-from mockserver.contract import Contract, ContractError, load_contract
+from mockserver.contract import Contract, ContractError, UnknownCommand, load_contract
 from mockserver.schema import Violation
 from mockserver.validation import DeliveryValidator
 
@@ -26,18 +26,28 @@ def _deliveries(paths: Iterable[Path], contract: Contract, command_name: str | N
             yield read_raw_body(path, contract.query_example(command_name))
 
 
+def _check(validator: DeliveryValidator, delivery: CapturedDelivery) -> list[Violation]:
+    try:
+        return validator.check_request(delivery.query, delivery.body, delivery.content_type)
+    except RecursionError:  # the JSON parsers recurse once per nesting level
+        return [Violation("body", "the JSON is nested too deeply to validate")]
+
+
 def _command_of(delivery: CapturedDelivery, contract: Contract) -> str:
     named = delivery.query.get(contract.parameter("command").name)
     return named if named else "(no command)"
 
 
 @click.command(name="validate")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path)
+)
 @click.option(
     "--command",
     "command_name",
     metavar="COMMAND",
-    help="Treat each FILE as one raw JSON body of this webhook (query string taken from the contract's examples).",
+    help="Treat each FILE as one raw JSON body of this webhook, by command or event name "
+    "(query string taken from the contract's examples).",
 )
 @click.option(
     "--spec",
@@ -54,17 +64,21 @@ def command(files: tuple[Path, ...], command_name: str | None, spec: Path | None
       {"query": {"SdkAppid": "1400000000", "CallbackCommand": "...", ...}, "body": {...}}
 
     ("raw_body" instead of "body" holds the body as sent, as a string). With --command, each
-    FILE is a single raw JSON body instead. Exits 1 if any delivery violates the contract.
+    FILE is a single raw JSON body instead. FILE '-' reads standard input. Exits 0 when every
+    delivery conforms, 1 if any violates the contract, 2 on a usage error (unreadable file).
     """
     try:
         contract = load_contract(spec)
     except ContractError as exc:
         raise click.UsageError(str(exc)) from None
-    if command_name is not None and command_name not in contract.commands:
-        raise click.BadParameter(
-            f"{command_name!r} is not a webhook of the contract; choose from {', '.join(contract.commands)}",
-            param_hint="--command",
-        )
+    if command_name is not None:
+        try:
+            command_name = contract.webhook_named(command_name).command
+        except UnknownCommand:
+            raise click.BadParameter(
+                f"{command_name!r} is not a webhook of the contract; choose from {', '.join(contract.commands)}",
+                param_hint="--command",
+            ) from None
     validator = DeliveryValidator(contract)
     console = Console(highlight=False, soft_wrap=True)
     total = failed = 0
@@ -75,7 +89,7 @@ def command(files: tuple[Path, ...], command_name: str | None, spec: Path | None
                 violations = [Violation("line", delivery.error)]
                 verdict = "unreadable"
             else:
-                violations = validator.check_request(delivery.query, delivery.body, delivery.content_type)
+                violations = _check(validator, delivery)
                 verdict = "violates" if violations else "conforms"
             failed += verdict != "conforms"
             label = command_name or _command_of(delivery, contract)
@@ -109,7 +123,7 @@ def command(files: tuple[Path, ...], command_name: str | None, spec: Path | None
                 for violation in violations:
                     console.print(f"     [bold]{escape(violation.field)}[/]: {escape(violation.reason)}")
     except CaptureError as exc:
-        raise click.FileError(str(exc)) from None
+        raise click.UsageError(str(exc)) from None
     if not as_json:
         tail = f"{total} deliver{'ies' if total != 1 else 'y'}: {total - failed} conform, {failed} do not"
         console.print(f"[bold]{tail}[/]")

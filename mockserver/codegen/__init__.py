@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from mockserver.codegen.context import CodegenContext, build_context
 from mockserver.codegen.openapi31 import render_openapi31, to_openapi31
-from mockserver.codegen.render import RenderedFile, StaleFile, compare, render_package, write
+from mockserver.codegen.render import RenderedFile, RenderError, StaleFile, compare, render_package, write
 
 __all__ = [
     "CodegenContext",
+    "RenderError",
     "RenderedFile",
     "StaleFile",
     "build_context",

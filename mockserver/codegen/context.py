@@ -42,6 +42,9 @@ __all__ = [
     "snake_case",
 ]
 
+_INTEGER_FORMATS: dict[str, tuple[int, int]] = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+"""The ranges of OpenAPI's integer formats."""
+
 JSON = Any
 
 
@@ -500,7 +503,11 @@ class _Builder:
             meta += [("pattern", schema.get("pattern"))]
         elif kind == "integer":
             base = "int"
-            meta += [("ge", schema.get("minimum")), ("le", schema.get("maximum"))]
+            # An OpenAPI `format: int32/int64` is a range the contract's validators enforce, so the
+            # models enforce it too (else a 30-digit EventTime would decode here and fail there).
+            low, high = _INTEGER_FORMATS.get(str(schema.get("format")), (None, None))
+            minimum, maximum = schema.get("minimum", low), schema.get("maximum", high)
+            meta += [("ge", minimum), ("le", maximum)]
         elif kind == "number":
             base = "float"
             meta += [("ge", schema.get("minimum")), ("le", schema.get("maximum"))]

@@ -8,6 +8,7 @@ putting a file of the same name in `--templates DIR`; the others still come from
 
 from __future__ import annotations
 
+import ast
 import difflib
 import re
 import textwrap
@@ -21,6 +22,7 @@ from mockserver.codegen.context import CodegenContext, py_literal, snake_case
 
 __all__ = [
     "LINE_LENGTH",
+    "RenderError",
     "RenderedFile",
     "StaleFile",
     "bundled_templates_dir",
@@ -32,6 +34,10 @@ __all__ = [
 
 LINE_LENGTH = 120
 """The width the generated code is laid out for (the kit's ruff line length)."""
+
+
+class RenderError(Exception):
+    """The templates cannot produce a usable package (an unknown override, invalid Python output)."""
 
 
 @dataclass(frozen=True)
@@ -216,16 +222,55 @@ def _template_names(env: jinja2.Environment) -> list[str]:
     return sorted(set(names))
 
 
+def _is_partial(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def _check_overrides(templates: Path) -> None:
+    """An override must replace a kit template (or be a ``_partial.j2``): a typo would otherwise be ignored."""
+    kit = set(_template_names(make_environment(None)))
+    names = sorted(path.name for path in templates.glob("*.j2"))
+    if not names:
+        raise RenderError(f"{templates} holds no *.j2 template to override the kit's ({', '.join(sorted(kit))})")
+    unknown = [name for name in names if name not in kit and not _is_partial(name)]
+    if unknown:
+        raise RenderError(
+            f"{', '.join(unknown)} in {templates} would not replace any kit template; "
+            f"the kit's are {', '.join(sorted(kit))} (name partials _name.j2)"
+        )
+
+
+def _check_python(rendered: RenderedFile, template: str) -> None:
+    """Generated Python must at least parse: a broken override is reported here, not at import time."""
+    try:
+        ast.parse(rendered.text, filename=rendered.path)
+    except SyntaxError as exc:
+        where = f"{rendered.path}:{exc.lineno}" if exc.lineno else rendered.path
+        raise RenderError(f"{template} renders invalid Python ({where}: {exc.msg})") from None
+
+
 def render_package(context: CodegenContext, templates: Path | None = None) -> list[RenderedFile]:
     """Render every ``*.j2`` template into ``<name without .j2>``; ``_name.j2`` files are partials."""
+    if templates is not None:
+        _check_overrides(templates)
     env = make_environment(templates)
     files: list[RenderedFile] = []
     for name in _template_names(env):
-        if name.startswith("_") and not name.startswith("__"):
+        if _is_partial(name):
             continue
         text = env.get_template(name).render(ctx=context)
-        files.append(RenderedFile(name.removesuffix(".j2"), text))
+        rendered = RenderedFile(name.removesuffix(".j2"), text)
+        if rendered.path.endswith(".py"):
+            _check_python(rendered, name)
+        files.append(rendered)
     return files
+
+
+def _read(target: Path) -> str | None:
+    """The text on disk (undecodable bytes replaced, so a corrupt file is merely stale), or None."""
+    if not target.is_file():
+        return None
+    return target.read_bytes().decode("utf-8", "replace")
 
 
 def compare(files: Iterable[RenderedFile], out: Path) -> list[StaleFile]:
@@ -233,14 +278,14 @@ def compare(files: Iterable[RenderedFile], out: Path) -> list[StaleFile]:
     stale: list[StaleFile] = []
     for rendered in files:
         target = out / rendered.path
-        current = target.read_text(encoding="utf-8") if target.is_file() else ""
-        if current == rendered.text:
+        on_disk = _read(target)
+        if on_disk == rendered.text:
             continue
         diff = "".join(
             difflib.unified_diff(
-                current.splitlines(keepends=True),
+                (on_disk or "").splitlines(keepends=True),
                 rendered.text.splitlines(keepends=True),
-                fromfile=f"{target} (on disk)" if target.is_file() else "/dev/null",
+                fromfile=f"{target} (on disk)" if on_disk is not None else "/dev/null",
                 tofile=f"{target} (generated)",
             )
         )
@@ -249,13 +294,16 @@ def compare(files: Iterable[RenderedFile], out: Path) -> list[StaleFile]:
 
 
 def write(files: Iterable[RenderedFile], out: Path) -> list[Path]:
-    """Write `files` under `out`, touching only those whose text changed; return what was written."""
+    """Write `files` under `out`, touching only those whose text changed; return what was written.
+
+    Raises `OSError` (with the path) when the directory or a file cannot be written.
+    """
     written: list[Path] = []
     for rendered in files:
         target = out / rendered.path
         target.parent.mkdir(parents=True, exist_ok=True)
-        if target.is_file() and target.read_text(encoding="utf-8") == rendered.text:
+        if _read(target) == rendered.text:
             continue
-        target.write_text(rendered.text, encoding="utf-8", newline="\n")
+        target.write_bytes(rendered.text.encode("utf-8"))
         written.append(target)
     return written

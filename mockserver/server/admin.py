@@ -12,15 +12,19 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
-from collections.abc import Callable
+import json
+import math
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import connexion
 import yaml
-from connexion.exceptions import BadRequestProblem
+from connexion.exceptions import ProblemException
 from connexion.resolver import Resolver
-from connexion.validators import JSONRequestBodyValidator
+from connexion.validators import JSONRequestBodyValidator, ParameterValidator
+from jsonschema import Draft4Validator, draft4_format_checker
+from jsonschema.exceptions import best_match
 from starlette.types import Scope
 
 from mockserver.server.problems import PROBLEM_JSON, Problem
@@ -85,8 +89,8 @@ class _Handlers:
         verdict: str | None = None,
         since: float | None = None,
     ) -> Reply:
-        found = await asyncio.to_thread(
-            self.journal.wait_for, count, timeout=timeout, command=command, verdict=verdict, since=since
+        found = await self.journal.wait_for_async(
+            count, timeout=timeout, command=command, verdict=verdict, since=since, stop=self.server.stopping
         )
         return {"count": found, "complete": found >= count}, 200, _JSON
 
@@ -105,14 +109,87 @@ class _Handlers:
         return _active(await asyncio.to_thread(self.server.scripts.clear)), 200, _JSON
 
 
+def _bad_request(field: str, reason: str) -> ProblemException:
+    """connexion's problem, in the shape of the kit's `Problem`: a one-line reason and the field."""
+    return ProblemException(status=400, title="Bad Request", detail=f"{field}: {reason}", ext={"field": field})
+
+
+def _field(root: str, path: Iterable[Any]) -> str:
+    out = root
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
 class _JSONBody(JSONRequestBodyValidator):  # type: ignore[misc]
-    """connexion's JSON body validator, but a body that is not UTF-8 is a 400, not a 500."""
+    """connexion's JSON body validator, with the kit's refusals.
+
+    connexion answers a body that is not UTF-8 or nests too deeply with a 500 (the exception
+    escapes), takes NaN and 1e999 as numbers, and reports a schema error without naming the
+    field in a form a client can read; here each is a 400 with `field`.
+    """
 
     async def _parse(self, stream: Any, scope: Scope) -> Any:
+        raw = b"".join([message async for message in stream])
+        if not raw:
+            return None
         try:
-            return await super()._parse(stream, scope)
+            return json.loads(raw.decode(self._encoding), parse_constant=_not_json, parse_float=_finite)
         except UnicodeDecodeError as exc:
-            raise BadRequestProblem(detail=f"the body is not UTF-8: {exc.reason} at byte {exc.start}") from None
+            raise _bad_request("body", f"the body is not UTF-8: {exc.reason} at byte {exc.start}") from None
+        except RecursionError:
+            raise _bad_request("body", "the body nests arrays/objects too deeply to decode") from None
+        except ValueError as exc:
+            raise _bad_request("body", f"the body is not valid JSON: {exc}") from None
+
+    def _validate(self, body: Any) -> dict[str, Any] | None:
+        if body is None:
+            raise _bad_request("body", "the request body is required")
+        try:
+            errors = list(self._validator.iter_errors(body))
+        except RecursionError:
+            raise _bad_request("body", "the body nests arrays/objects too deeply to check") from None
+        error = best_match(errors)
+        if error is not None:
+            raise _bad_request(_field("body", error.absolute_path), error.message)
+        return None
+
+
+class _Parameters(ParameterValidator):  # type: ignore[misc]
+    """connexion's parameter validator, with one-line reasons naming the parameter and no NaN/inf.
+
+    connexion's own puts jsonschema's multi-line report (the whole schema and instance) in
+    `detail` and no field, and lets `nan` through every numeric bound (NaN compares false).
+    """
+
+    @staticmethod
+    def validate_parameter(parameter_type: str, value: Any, param: dict[str, Any], param_name: Any = None) -> Any:
+        if value is None:
+            return "is required" if param.get("required") else None
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"{value} is not a finite number"
+        schema = param.get("schema", param)
+        error = best_match(Draft4Validator(schema, format_checker=draft4_format_checker).iter_errors(value))
+        return None if error is None else error.message
+
+    def validate_request(self, request: Any) -> None:
+        for kind in ("query", "path", "header", "cookie"):
+            check = getattr(self, f"validate_{kind}_parameter")
+            for param in self.parameters.get(kind, []):
+                error = check(param, request)
+                if error:
+                    raise _bad_request(f"{kind}.{param['name']}", error)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return value
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def allowed_methods(document: dict[str, Any]) -> dict[str, str]:
@@ -135,7 +212,7 @@ def build_admin_app(server: MockServer) -> connexion.AsyncApp:
     app.add_api(
         admin_document(server.contract.commands),
         resolver=Resolver(function_resolver=resolve),
-        validator_map={"body": {"application/json": _JSONBody}},
+        validator_map={"parameter": _Parameters, "body": {"application/json": _JSONBody}},
         swagger_ui_options=connexion.options.SwaggerUIOptions(swagger_ui=True),
     )
     return app

@@ -25,12 +25,14 @@ import gc
 import json
 import logging
 import os
+import signal
 import socket
 import struct
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any, Literal
 
 import connexion
@@ -71,6 +73,7 @@ class ServerConfig:
     admin_token: str | None = None
     max_body: int = 1 << 20
     max_hang_ms: int = 10_000
+    body_timeout: float = 10.0
     engine: Literal["direct", "connexion"] = "direct"
     shared: bool = False
     quiet: bool = True
@@ -130,6 +133,10 @@ class ScriptBook:
         return lambda rule: self.journal.hit(script.version, rule.index)
 
 
+class _Disconnected(Problem):
+    """The sender hung up before the request was complete: journaled, never answered."""
+
+
 @dataclass
 class _Context:
     record: Record
@@ -161,6 +168,7 @@ class MockServer:
         self._hang_default_ms = int((self.contract.timeout_seconds + 1) * 1000)
         self.connexion = self._contract_app()
         self.admin = build_admin_app(self)
+        self.stopping = asyncio.Event()
         self._admin_allow = allowed_methods(admin_document(self.contract.commands))
 
     # ------------------------------------------------------------ connexion
@@ -222,11 +230,37 @@ class MockServer:
                 # the event loop) short under load.
                 gc.collect()
                 gc.freeze()
+                self._watch_exit_signals()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await asyncio.to_thread(self.journal.close)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    def _watch_exit_signals(self) -> None:
+        """Set `stopping` on SIGINT/SIGTERM, then let uvicorn's own handler run.
+
+        uvicorn waits up to its graceful timeout for open requests, then cancels them and logs
+        a traceback for each. Scripted delays, hangs and admin waits sleep through `pause()`,
+        which returns as soon as a stop is asked for, so a stop is prompt and clean.
+        """
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous = signal.getsignal(sig)
+            if not callable(previous):
+                continue
+
+            def handler(signum: int, frame: FrameType | None, previous: Callable[..., Any] = previous) -> None:
+                loop.call_soon_threadsafe(self.stopping.set)
+                previous(signum, frame)
+
+            with contextlib.suppress(ValueError):  # not the main thread (an embedding test runner)
+                signal.signal(sig, handler)
+
+    async def pause(self, seconds: float) -> None:
+        """Sleep `seconds`, or less if the server is stopping."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stopping.wait(), max(0.0, seconds))
 
     async def _admin(self, scope: Scope, receive: Receive, send: Send) -> None:
         token = self.config.admin_token
@@ -290,13 +324,15 @@ class MockServer:
             record.errors = [v.as_dict() for v in problem.errors] or (
                 [{"field": problem.field, "reason": problem.detail}] if problem.field else []
             )
-            if not started:
+            if not started and not isinstance(problem, _Disconnected):  # nobody is left to answer
                 await send_problem(recording_send, problem)
         except ScriptError as exc:
+            record.errors = [{"field": "script", "reason": str(exc)}]
             if not started:
                 await send_problem(recording_send, Problem(500, f"the script failed: {exc}", "script"))
         except Exception as exc:  # a bug of ours: still answer in the problem format, still journal
             logger.exception("internal error while answering a delivery")
+            record.errors = [{"field": "server", "reason": f"internal error: {type(exc).__name__}: {exc}"}]
             if not started:
                 await send_problem(recording_send, Problem(500, f"internal error: {type(exc).__name__}: {exc}"))
         finally:
@@ -337,8 +373,7 @@ class MockServer:
         )
         if charset not in ("utf-8", "utf8"):
             raise Problem(415, f"charset {charset!r} is not UTF-8", "header.Content-Type")
-        raw = await self._read_body(receive, headers)
-        ctx.record.body = raw
+        raw = await self._read_body(receive, headers, ctx.record)
         if self.config.engine == "connexion":
             replayed = False
 
@@ -354,9 +389,16 @@ class MockServer:
         delivery = self.checks.check(ctx.record.query, raw)
         await self._answer(delivery, ctx, receive, send)
 
-    async def _read_body(self, receive: Receive, headers: Mapping[str, str]) -> bytes:
+    async def _read_body(self, receive: Receive, headers: Mapping[str, str], record: Record) -> bytes:
+        """The whole body, or a `Problem`: too large (413), too slow (408), or the sender hung up.
+
+        A body cut short must never be judged: its first bytes can be a complete, valid JSON
+        document, and answering it 200 would journal a delivery the sender never finished.
+        What did arrive is journaled either way (`record.body`).
+        """
         limit = self.config.max_body
         declared = headers.get("content-length")
+        expected = f" of {declared}" if declared is not None else ""
         too_large = Problem(
             413, f"the body is larger than {limit} bytes (--max-body)", "body", headers={"Connection": "close"}
         )
@@ -365,17 +407,34 @@ class MockServer:
         chunks: list[bytes] = []
         size = 0
         more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                raise too_large
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        return b"".join(chunks)
+        try:
+            async with asyncio.timeout(self.config.body_timeout):
+                while more:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        raise _Disconnected(
+                            400, f"the sender disconnected after {size}{expected} bytes of the body", "body"
+                        )
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > limit:
+                        raise too_large
+                    chunks.append(chunk)
+                    more = message.get("more_body", False)
+        except TimeoutError:
+            record.body = b"".join(chunks)
+            raise Problem(
+                408,
+                f"the body did not arrive within {self.config.body_timeout:g} s (--body-timeout):"
+                f" {size}{expected} bytes received",
+                "body",
+                headers={"Connection": "close"},
+            ) from None
+        except Problem:
+            record.body = b"".join(chunks)
+            raise
+        record.body = b"".join(chunks)
+        return record.body
 
     async def _answer(self, delivery: CheckedDelivery, ctx: _Context, receive: Receive, send: Send) -> None:
         record = ctx.record
@@ -383,14 +442,14 @@ class MockServer:
         if self.decoder is not None:
             try:
                 self.decoder(delivery.webhook, record.body)
-            except (ValueError, TypeError) as exc:
+            except (ValueError, TypeError, RecursionError) as exc:
                 raise Problem(400, f"the body does not decode with the typed models: {exc}", "body") from None
         ctx.checked = True
         script = self.scripts.current
         reply = script.reply(delivery.webhook, delivery.document, delivery.query, self.scripts.hit(script))
         record.rule = reply.rule
         if reply.delay_ms:
-            await asyncio.sleep(min(reply.delay_ms, self.config.max_hang_ms) / 1000)
+            await self.pause(min(reply.delay_ms, self.config.max_hang_ms) / 1000)
         if reply.fault is not None:
             record.fault = reply.fault.value
             if await self._fault(reply, ctx, receive, send):
@@ -401,7 +460,7 @@ class MockServer:
         """Carry out a fault; True when nothing more is to be sent."""
         if reply.fault is Fault.HANG:
             wanted = reply.hang_ms if reply.hang_ms is not None else self._hang_default_ms
-            await asyncio.sleep(min(wanted, self.config.max_hang_ms) / 1000)
+            await self.pause(min(wanted, self.config.max_hang_ms) / 1000)
             return False
         if reply.fault is Fault.MALFORMED:
             body = reply.body[: max(1, len(reply.body) // 2)]

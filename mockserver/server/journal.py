@@ -13,6 +13,9 @@ script loaded through one worker's admin API govern all workers.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import os
 import queue
 import sqlite3
@@ -27,7 +30,9 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["Journal", "Record"]
+__all__ = ["Journal", "JournalError", "Record"]
+
+logger = logging.getLogger("mockserver.journal")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -78,6 +83,10 @@ _COLUMNS = (
 _INSERT = f"INSERT INTO deliveries ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 
 
+class JournalError(RuntimeError):
+    """The journal database cannot be opened or created (a missing directory, no permission)."""
+
+
 @dataclass
 class Record:
     """One delivery as received and as answered (`status` None: no HTTP answer, e.g. a reset)."""
@@ -102,8 +111,6 @@ class Record:
     id: int | None = None
 
     def row(self) -> tuple[Any, ...]:
-        # msgspec, not json: this runs in the writer thread for every delivery, and json.dumps
-        # (about 19 µs for the four small objects) competed with the event loop for the GIL.
         encode = _ENCODE
         return (
             self.received,
@@ -131,6 +138,29 @@ class Record:
         out["body"] = self.body.decode("utf-8", "replace")
         out["response_body"] = self.response_body.decode("utf-8", "replace")
         return out
+
+
+_FAST_ENCODE = msgspec.json.encode
+
+
+def _scrubbed(value: Any) -> Any:
+    """`value` with lone surrogates (text decoded with surrogateescape) replaced by '?'."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_scrubbed(k): _scrubbed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(v) for v in value]
+    return value
+
+
+def _ENCODE(value: Any) -> bytes:
+    # msgspec, not json: this runs in the writer thread for every delivery, and json.dumps
+    # (about 19 µs for the four small objects) competed with the event loop for the GIL.
+    try:
+        return _FAST_ENCODE(value)
+    except UnicodeEncodeError:  # text that is not valid Unicode must still be journaled
+        return _FAST_ENCODE(_scrubbed(value))
 
 
 def _DECODE(value: str | bytes) -> Any:
@@ -162,7 +192,6 @@ def _record(row: sqlite3.Row) -> Record:
 
 _STOP = object()
 _SWITCH_INTERVAL = 0.0001
-_ENCODE = msgspec.json.encode
 
 
 class Journal:
@@ -170,9 +199,15 @@ class Journal:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        with self._connect() as setup:
-            setup.execute("PRAGMA journal_mode=WAL")
-            setup.executescript(_SCHEMA)
+        try:
+            setup = self._connect()
+            try:
+                setup.execute("PRAGMA journal_mode=WAL")
+                setup.executescript(_SCHEMA)
+            finally:
+                setup.close()
+        except sqlite3.Error as exc:
+            raise JournalError(f"cannot open the journal {str(self.path)!r}: {exc}") from None
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._read = self._connect()
         self._read_lock = threading.Lock()
@@ -206,16 +241,36 @@ class Journal:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            rows = [item.row() for item in batch if isinstance(item, Record)]
-            if rows:
-                with _transaction(conn):
-                    conn.executemany(_INSERT, rows)
+            self._insert(conn, [item for item in batch if isinstance(item, Record)])
             for item in batch:
                 if isinstance(item, threading.Event):
                     item.set()
                 elif item is _STOP:
                     stop = True
         conn.close()
+
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, records: list[Record]) -> None:
+        """Insert a batch; a record that cannot be stored is logged, and never stops the writer.
+
+        The writer thread is the journal: if it died, every later delivery would be lost and
+        every `flush()` would wait its full timeout. So a failing batch is retried record by
+        record, and only the record that fails is dropped (with its traceback in the log).
+        """
+        if not records:
+            return
+        try:
+            with _transaction(conn):
+                conn.executemany(_INSERT, [record.row() for record in records])
+            return
+        except Exception:
+            pass
+        for record in records:
+            try:
+                with _transaction(conn):
+                    conn.execute(_INSERT, record.row())
+            except Exception:
+                logger.exception("the journal could not store a delivery (%s %s)", record.method, record.path)
 
     def flush(self, timeout: float = 30.0) -> None:
         """Return once every record appended before the call is committed."""
@@ -290,6 +345,37 @@ class Journal:
             if found >= count or time.monotonic() >= deadline:
                 return found
             time.sleep(0.02)
+
+    async def wait_for_async(
+        self,
+        count: int,
+        *,
+        timeout: float,
+        command: str | None = None,
+        verdict: str | None = None,
+        since: float | None = None,
+        stop: asyncio.Event | None = None,
+    ) -> int:
+        """`wait_for` for the event loop: sleeps on the loop, borrows a thread only for each short poll.
+
+        Holding a pool thread for the whole wait let a handful of waiting clients exhaust
+        asyncio's default executor (min(32, CPUs + 4) threads), so every other admin call that
+        needs a thread queued behind them for up to their full timeout. Setting `stop` (the
+        server does on SIGTERM) ends the wait with the count so far.
+        """
+        stop = stop or asyncio.Event()
+        deadline = time.monotonic() + timeout
+
+        def poll() -> int:
+            self.flush()
+            return self.count(command=command, verdict=verdict, since=since)
+
+        while True:
+            found = await asyncio.to_thread(poll)
+            if found >= count or time.monotonic() >= deadline or stop.is_set():
+                return found
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), min(0.02, max(0.0, deadline - time.monotonic())))
 
     # ------------------------------------------------- shared script state
     def get_meta(self, key: str) -> str | None:

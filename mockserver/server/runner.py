@@ -21,7 +21,7 @@ from mockserver.contract import load_contract
 from mockserver.server.app import CONFIG_ENV, MockServer, ScriptBook, ServerConfig
 from mockserver.server.journal import Journal
 
-__all__ = ["ready_line", "serve"]
+__all__ = ["BindError", "bind", "ready_line", "serve"]
 
 
 def ready_line(host: str, port: int, config: ServerConfig, workers: int) -> str:
@@ -66,26 +66,54 @@ def serve(
     quiet_connexion()
     if workers <= 1:
         app = MockServer(config)
+        try:
+            sock = bind(host, port)
+        except BindError:
+            app.journal.close()
+            raise
         server = _Server(uvicorn.Config(app, host=host, port=port, **options), ready_line(host, port, config, 1))
-        server.run()
+        server.run(sockets=[sock])
         return
     config.shared = True
-    if config.script and not config.script_loaded:
-        journal = Journal(config.journal)
-        try:
+    journal = Journal(config.journal)  # opened once here: a bad --journal fails before any worker starts
+    try:
+        if config.script and not config.script_loaded:
             ScriptBook(load_contract(config.spec), journal, shared=True).load(_path(config.script))
-        finally:
-            journal.close()
-        config.script_loaded = True
+            config.script_loaded = True
+    finally:
+        journal.close()
     os.environ[CONFIG_ENV] = config.to_json()
     uv_config = uvicorn.Config(
         "mockserver.server.app:app_from_environment", factory=True, host=host, port=port, workers=workers, **options
     )
-    sock = uv_config.bind_socket()
+    sock = bind(host, port)
     sock.listen(uv_config.backlog)  # connections wait in the backlog until a worker accepts them
     print(ready_line(host, sock.getsockname()[1], config, workers), flush=True)
     Multiprocess(uv_config, sockets=[sock]).run()
     sys.stdout.flush()
+
+
+class BindError(OSError):
+    """The address cannot be listened on (in use, not local, not permitted)."""
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound here rather than by uvicorn.
+
+    uvicorn logs a bind failure and calls `sys.exit(1)` (3 for a single worker), which skips the
+    CLI's cleanup and exit-code convention; a `BindError` lets `mockserver serve` say which
+    option is wrong and exit 2. Same options as uvicorn's own `Config.bind_socket`.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise BindError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def _path(text: str) -> Any:

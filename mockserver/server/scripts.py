@@ -25,6 +25,7 @@ from typing import Annotated, Any
 
 import jinja2
 import msgspec
+import regex
 import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -173,10 +174,10 @@ def _predicate(source: str, path_text: str, spec: Any) -> Predicate:
         if not isinstance(arg, str):
             raise ValueError("'regex' takes a string")
         try:
-            pattern = re.compile(arg)
-        except re.error as exc:
+            pattern = regex.compile(arg)
+        except regex.error as exc:
             raise ValueError(f"bad regular expression {arg!r}: {exc}") from None
-        test = lambda values: any(isinstance(v, str) and pattern.search(v) is not None for v in values)  # noqa: E731
+        test = lambda values: any(isinstance(v, str) and _search(pattern, v) for v in values)  # noqa: E731
     else:
         if not isinstance(arg, bool):
             raise ValueError("'exists' takes true or false")
@@ -184,11 +185,27 @@ def _predicate(source: str, path_text: str, spec: Any) -> Predicate:
     return Predicate(source, path, test)
 
 
+REGEX_TIMEOUT_S = 0.05
+"""How long one script regex may search one value. Python's `re` cannot be stopped, so a
+catastrophic pattern (``^(a|aa)+$``) on a hostile value would stall every request; the `regex`
+engine takes a timeout, and running out of it is a script failure, answered and journaled."""
+
+
+def _search(pattern: regex.Pattern[str], value: str) -> bool:
+    try:
+        return pattern.search(value, timeout=REGEX_TIMEOUT_S) is not None
+    except TimeoutError:
+        raise ScriptError(
+            f"the regular expression {pattern.pattern!r} took over {REGEX_TIMEOUT_S * 1000:.0f} ms on a value of"
+            f" {len(value)} characters (catastrophic backtracking?)"
+        ) from None
+
+
 # -------------------------------------------------------------------- templates
 def _environment() -> ImmutableSandboxedEnvironment:
     env = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
     env.tests["startingwith"] = lambda value, prefix: isinstance(value, str) and value.startswith(prefix)
-    env.tests["matching"] = lambda value, pattern: isinstance(value, str) and re.search(pattern, value) is not None
+    env.tests["matching"] = lambda value, pattern: isinstance(value, str) and _search(regex.compile(pattern), value)
     return env
 
 
@@ -309,9 +326,12 @@ class Script:
 
 
 def _template_object(template: jinja2.Template, webhook: Webhook, document: Any, query: Mapping[str, str]) -> Any:
-    text = template.render(
-        body=document, query=dict(query), command=webhook.command, default=dict(webhook.default_response)
-    )
+    try:
+        text = template.render(
+            body=document, query=dict(query), command=webhook.command, default=dict(webhook.default_response)
+        )
+    except Exception as exc:
+        raise ScriptError(f"the template failed: {type(exc).__name__}: {exc}") from None
     try:
         return json.loads(text)
     except ValueError as exc:

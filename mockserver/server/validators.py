@@ -15,10 +15,12 @@ exactly the same code as one taken by the server's direct lane.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import math
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_to_bytes
 
 import jsonschema_rs
 import msgspec
@@ -30,9 +32,28 @@ from mockserver.schema import RequestSchemaValidator, Violation, make_validator,
 from mockserver.server.problems import Problem
 from mockserver.signing import Signer
 
-__all__ = ["CheckedDelivery", "DeliveryChecks", "SchemaCheck", "parse_query", "validator_map"]
+__all__ = ["CheckedDelivery", "DeliveryChecks", "Query", "SchemaCheck", "parse_query", "validator_map"]
 
-_CASTS: dict[str, type] = {"integer": int, "number": float}
+_INTEGER = re.compile(r"-?[0-9]{1,30}")
+_NUMBER = re.compile(r"-?[0-9]{1,30}(\.[0-9]{1,30})?([eE][-+]?[0-9]{1,3})?")
+
+
+def _integer(raw: str) -> int:
+    # int() also takes " 1", "1_000", "+1" and non-ASCII digits; a query integer is plain digits.
+    if not _INTEGER.fullmatch(raw):
+        raise ValueError(raw)
+    return int(raw)
+
+
+def _number(raw: str) -> float:
+    # float() also takes "nan", "inf" and "1e999" (inf), which no schema bound would then refuse.
+    value = float(raw) if _NUMBER.fullmatch(raw) else math.nan
+    if not math.isfinite(value):
+        raise ValueError(raw)
+    return value
+
+
+_CASTS: dict[str, Callable[[str], Any]] = {"integer": _integer, "number": _number}
 
 
 class SchemaCheck:
@@ -44,11 +65,14 @@ class SchemaCheck:
         self.root = root
 
     def violations(self, instance: Any) -> list[Violation]:
-        if self._fast.is_valid(instance):
-            return []
-        # The explaining validator is the authority on "no": when it finds nothing, the
-        # compiled one was stricter than the contract (e.g. a discriminator catch-all).
-        return violations_of(self._explain.iter_errors(instance), self.root)
+        try:
+            if self._fast.is_valid(instance):
+                return []
+            # The explaining validator is the authority on "no": when it finds nothing, the
+            # compiled one was stricter than the contract (e.g. a discriminator catch-all).
+            return violations_of(self._explain.iter_errors(instance), self.root)
+        except RecursionError:  # a document decoded just under the limit can still be too deep to walk
+            return [Violation(self.root, _TOO_DEEP)]
 
 
 _INT_FORMATS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
@@ -69,25 +93,54 @@ def _bounded(node: Any) -> Any:
     return node
 
 
-def parse_query(query_string: bytes) -> dict[str, str]:
-    """The query string as a dict; the first occurrence of a repeated parameter wins.
+class Query(dict[str, str]):
+    """A query string as a dict (the first occurrence of a parameter wins), and what was wrong with it.
 
-    Same result as `urllib.parse.parse_qsl(..., keep_blank_values=True)`, without its cost
-    for the common case of parameters that need no unquoting (it was the top of the profile).
+    `faults` maps a parameter name to why its value cannot be taken at face value: bytes that
+    are not UTF-8 once percent-decoded, or a second occurrence with a different value (which one
+    would the sender have meant?). The values stay journal-safe text (U+FFFD for bad bytes, never
+    a lone surrogate), and `DeliveryChecks.check_query` refuses a fault on a contract parameter.
     """
-    out: dict[str, str] = {}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.faults: dict[str, str] = {}
+
+
+def _unquote(raw: bytes) -> tuple[str, str | None]:
+    """Percent- and plus-decode one name or value; the text and, if its bytes are not UTF-8, why."""
+    data = unquote_to_bytes(raw.replace(b"+", b" ")) if (b"%" in raw or b"+" in raw) else raw
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return data.decode("utf-8", "replace"), f"byte {exc.start} ({data[exc.start]:#04x}) is not UTF-8: {exc.reason}"
+
+
+def parse_query(query_string: bytes) -> Query:
+    """The query string as a `Query`; the first occurrence of a repeated parameter wins.
+
+    Same values as `urllib.parse.parse_qsl(..., keep_blank_values=True)` for well-formed input,
+    without its cost for the common case of plain ASCII (it was the top of the profile).
+    """
+    out = Query()
     if not query_string:
         return out
-    text = query_string.decode("latin-1")
-    for part in text.split("&"):
+    plain = query_string.isascii() and b"%" not in query_string and b"+" not in query_string
+    for part in query_string.split(b"&"):
         if not part:
             continue
-        name, _, value = part.partition("=")
-        if "%" in part or "+" in part:
-            name = unquote_plus(name, "utf-8", "surrogateescape")
-            value = unquote_plus(value, "utf-8", "surrogateescape")
+        raw_name, _, raw_value = part.partition(b"=")
+        if plain:
+            name, value, fault = raw_name.decode("ascii"), raw_value.decode("ascii"), None
+        else:
+            name, _ = _unquote(raw_name)
+            value, fault = _unquote(raw_value)
         if name not in out:
             out[name] = value
+            if fault is not None:
+                out.faults[name] = fault
+        elif out[name] != value and name not in out.faults:
+            out.faults[name] = f"given more than once with different values ({out[name]!r}, {value!r})"
     return out
 
 
@@ -120,7 +173,9 @@ class DeliveryChecks:
             "properties": {p.name: dict(p.schema) for p in self._params},
         }
         self._query = SchemaCheck(query_schema, contract, "query")
-        self._casts = {p.name: _CASTS.get(str(p.schema.get("type")), str) for p in self._params}
+        self._casts = {
+            p.name: _CASTS[str(p.schema.get("type"))] for p in self._params if p.schema.get("type") in _CASTS
+        }
         self._events = {w.command: SchemaCheck({"$ref": w.request_ref}, contract, "body") for w in contract.webhooks}
         self._any_event = SchemaCheck({"$ref": contract.request_schema_ref}, contract, "body")
 
@@ -129,18 +184,24 @@ class DeliveryChecks:
         """Query schema, then signature, then app ID; raises `Problem` on the first failing stage."""
         typed: dict[str, Any] = {}
         found: list[Violation] = []
+        faults = query.faults if isinstance(query, Query) else {}
         for param in self._params:
             if param.name not in query:
+                continue
+            if param.name in faults:
+                found.append(Violation(f"query.{param.name}", faults[param.name]))
                 continue
             raw = query[param.name]
             if raw == "" and not param.allow_empty:
                 found.append(Violation(f"query.{param.name}", "an empty value is not allowed"))
                 continue
-            cast = self._casts[param.name]
+            cast = self._casts.get(param.name)
             try:
-                typed[param.name] = cast(raw) if cast is not str else raw
+                typed[param.name] = cast(raw) if cast is not None else raw
             except ValueError:
-                found.append(Violation(f"query.{param.name}", f"{raw!r} is not of type {param.schema.get('type')!r}"))
+                found.append(
+                    Violation(f"query.{param.name}", f"{_shown(raw)} is not of type {param.schema.get('type')!r}")
+                )
         found.extend(v for v in self._query.violations(typed) if v.field not in {f.field for f in found})
         if found:
             raise Problem.from_violations(400, found)
@@ -158,7 +219,7 @@ class DeliveryChecks:
         """Decode and validate the body; returns the webhook it is for."""
         document = _decode(raw)
         if not isinstance(document, dict):
-            raise Problem(400, f"the body must be a JSON object, not {type(document).__name__}", "body")
+            raise Problem(400, f"the body must be a JSON object, not {_json_type(document)}", "body")
         tag = document.get(self.contract.command_field)
         try:
             webhook = self.contract.webhook(tag)
@@ -182,13 +243,32 @@ class DeliveryChecks:
         return self.check_body(query, raw)
 
 
+def _json_type(value: Any) -> str:
+    names = {
+        dict: "an object",
+        list: "an array",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+    }
+    return "null" if value is None else names.get(type(value), type(value).__name__)
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """A value quoted for a message, cut short: a hostile value must not make the answer huge."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text)} characters)"
+
+
 def _decode(raw: bytes) -> Any:
     if not raw:
         raise Problem(400, "the request body is required", "body")
     try:
         return msgspec.json.decode(raw)
-    except (msgspec.DecodeError, UnicodeDecodeError):
-        pass  # the slow decoders below say precisely what is wrong
+    except RecursionError:
+        raise Problem(400, _TOO_DEEP, "body") from None
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        strict = str(exc)  # msgspec is stricter than `json` (1e999, lone surrogates): keep its reason
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -196,10 +276,22 @@ def _decode(raw: bytes) -> Any:
             400, f"the body is not UTF-8: byte {exc.start} ({raw[exc.start]:#04x}) {exc.reason}", "body"
         ) from None
     try:
-        json.loads(text, parse_constant=_reject_constant)
+        json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
+    except RecursionError:
+        raise Problem(400, _TOO_DEEP, "body") from None
     except ValueError as exc:
         raise Problem(400, f"the body is not valid JSON: {exc}", "body") from None
-    raise Problem(400, "the body is not valid JSON", "body")
+    raise Problem(400, f"the body is not valid JSON: {strict}", "body")
+
+
+_TOO_DEEP = "the body nests arrays/objects too deeply to decode"
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {_shown(text)} is out of range")
+    return value
 
 
 def _reject_constant(name: str) -> Any:

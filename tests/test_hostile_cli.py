@@ -1,0 +1,212 @@
+"""The CLI as a careless user drives it: every mistake gets a clear message and exit 2, never a traceback.
+
+Real subprocesses (`python -m mockserver ...`), real HTTP on 127.0.0.1, hostile peers on raw sockets.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from oa_webhooks.server import DefaultWebhookHandler, create_app
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mockserver.contract import load_contract
+from mockserver.fuzz.runner import MAX_KEPT_BODY, Fuzzer, FuzzOptions
+from tests.hostile_servers import huge_answer, raw_server, trickle
+from tests.servers import serve
+
+CONTRACT = load_contract()
+ROOT = Path(__file__).resolve().parent.parent
+WEBHOOK = CONTRACT.webhooks[-1]
+
+
+def cli(*args: str, stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mockserver", *args], capture_output=True, text=True, input=stdin, timeout=timeout
+    )
+
+
+def assert_clean(result: subprocess.CompletedProcess[str], code: int, *needles: str) -> None:
+    assert result.returncode == code, result.stdout + result.stderr
+    assert "Traceback (most recent call last)" not in result.stdout + result.stderr
+    for needle in needles:
+        assert needle in result.stdout + result.stderr
+
+
+# ---------------------------------------------------------------- generate
+def test_openapi31_into_a_path_under_a_file_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    assert_clean(cli("generate", "openapi31", "--out", str(tmp_path / "file" / "x.yaml")), 2, "cannot write")
+
+
+def test_python_into_a_directory_where_a_module_should_be(tmp_path: Path) -> None:
+    (tmp_path / "pkg" / "models.py").mkdir(parents=True)
+    assert_clean(cli("generate", "python", "--out", str(tmp_path / "pkg")), 2, "cannot write", "models.py")
+
+
+def test_a_corrupt_non_utf8_file_is_stale_not_a_crash(tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    out.mkdir()
+    (out / "models.py").write_bytes(b"\xff\xfe garbage")
+    assert_clean(cli("generate", "python", "--out", str(out), "--check"), 1, "stale")
+    assert_clean(cli("generate", "python", "--out", str(out)), 0)
+    assert_clean(cli("generate", "python", "--out", str(out), "--check"), 0, "up to date")
+
+
+def test_a_template_rendering_invalid_python_writes_nothing(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "models.py.j2").write_text("def broken(:\n")
+    result = cli("generate", "python", "--out", str(tmp_path / "pkg"), "--templates", str(templates))
+    assert_clean(result, 2, "models.py.j2 renders invalid Python")
+    assert not (tmp_path / "pkg").exists()
+
+
+@pytest.mark.parametrize("name", ["model.py.j2", None], ids=["typo", "empty-dir"])
+def test_an_override_that_overrides_nothing_is_refused(tmp_path: Path, name: str | None) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    if name:
+        (templates / name).write_text("x = 1\n")
+    result = cli("generate", "python", "--out", str(tmp_path / "pkg"), "--templates", str(templates))
+    assert_clean(result, 2, "models.py.j2")  # the message lists the kit's template names
+    assert not (tmp_path / "pkg").exists()
+
+
+def test_a_keyword_is_not_a_package_name(tmp_path: Path) -> None:
+    assert_clean(cli("generate", "python", "--out", str(tmp_path / "x"), "--package", "class"), 2, "package name")
+
+
+def test_openapi31_to_stdout() -> None:
+    result = cli("generate", "openapi31", "--out", "-")
+    assert_clean(result, 0)
+    assert result.stdout == (ROOT / "generated" / "openapi-3.1.yaml").read_text(encoding="utf-8")
+    assert_clean(cli("generate", "openapi31", "--out", "-", "--check"), 2, "--check")
+
+
+# ---------------------------------------------------------------- send
+@pytest.mark.parametrize("url", ["127.0.0.1:8080/", "ftp://127.0.0.1/", "http://", "http://127.0.0.1:port/"])
+def test_send_to_a_malformed_url_is_a_usage_error(url: str) -> None:
+    assert_clean(cli("send", WEBHOOK.name, "--url", url), 2, "--url")
+
+
+def test_send_with_an_app_id_above_the_contract_maximum() -> None:
+    big = str(CONTRACT.parameter("app-id").schema["maximum"] + 1)  # type: ignore[operator]
+    assert_clean(cli("send", WEBHOOK.name, "--url", "http://127.0.0.1:1/", "--sdkappid", big), 2, "maximum")
+
+
+def test_send_gives_up_on_a_trickling_server() -> None:
+    answer = json.dumps(WEBHOOK.default_response).encode()
+    with raw_server(trickle(answer, gap=0.2)) as url:
+        result = cli("send", WEBHOOK.name, "--url", url, "--timeout", "0.5", "--json")
+    assert_clean(result, 1)
+    verdict = json.loads(result.stdout)
+    assert not verdict["delivered"] and "no answer within 0.5 s" in verdict["error"]
+
+
+def test_send_refuses_a_flood() -> None:
+    with raw_server(huge_answer()) as url:
+        result = cli("send", WEBHOOK.name, "--url", url, "--json")
+    assert_clean(result, 1, "larger than")
+
+
+# ---------------------------------------------------------------- fuzz
+@pytest.fixture(scope="module")
+def backend() -> Iterator[str]:
+    with serve(create_app(DefaultWebhookHandler())) as address:
+        yield address
+
+
+def test_fuzz_junit_under_a_file_is_refused_before_the_run(tmp_path: Path, backend: str) -> None:
+    (tmp_path / "file").write_text("x")
+    result = cli("fuzz", "--url", backend, "--junit-xml", str(tmp_path / "file" / "report.xml"))
+    assert_clean(result, 2, "--junit-xml")
+
+
+def test_fuzz_ctrl_c_prints_a_partial_report(tmp_path: Path) -> None:
+    reached = threading.Event()
+    inner = create_app(DefaultWebhookHandler())
+
+    async def watched(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            reached.set()
+        await inner(scope, receive, send)
+
+    junit = tmp_path / "report.xml"
+    with serve(watched) as url:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "mockserver",
+                "fuzz",
+                "--url",
+                url,
+                "--max-examples",
+                "10000",
+                "--junit-xml",
+                str(junit),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert reached.wait(60), "the fuzzer never sent a request"
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, out + err
+    assert "Traceback (most recent call last)" not in out + err
+    assert "interrupted (Ctrl-C)" in out and "partial report" in out
+    assert "interrupted" in junit.read_text(encoding="utf-8")
+
+
+def test_fuzz_keeps_a_bounded_prefix_of_a_flood() -> None:
+    app = Starlette(routes=[Route("/", _flood, methods=["POST"])])
+    with serve(app) as url:
+        fuzzer = Fuzzer(FuzzOptions(url=url, max_examples=0, checks=("response-conforms",)), CONTRACT)
+        result = fuzzer.run()
+    assert not result.ok and result.requests > 0
+    assert all(len(exchange.body) <= MAX_KEPT_BODY for exchange in fuzzer._exchanges.values())
+
+
+async def _flood(request: Request) -> Response:
+    return Response(b" " * (4 * MAX_KEPT_BODY), media_type="application/json")
+
+
+# ---------------------------------------------------------------- validate
+def _capture_line() -> str:
+    return json.dumps({"query": CONTRACT.query_example(WEBHOOK.command), "body": WEBHOOK.examples[0].value})
+
+
+def test_validate_reads_stdin() -> None:
+    assert_clean(cli("validate", "-", stdin=_capture_line() + "\n"), 0, "<stdin>:1", "1 conform")
+
+
+def test_validate_skips_a_byte_order_mark_and_crlf(tmp_path: Path) -> None:
+    capture = tmp_path / "capture.jsonl"
+    capture.write_bytes(b"\xef\xbb\xbf" + (_capture_line() + "\r\n").encode() * 2)
+    assert_clean(cli("validate", str(capture)), 0, "2 conform")
+
+
+def test_validate_calls_nan_not_json() -> None:
+    line = _capture_line()[:-1] + ', "raw_body": NaN}'
+    assert_clean(cli("validate", "-", stdin=line), 1, "NaN is not JSON")
+
+
+def test_validate_survives_deep_nesting(tmp_path: Path) -> None:
+    deep_line = '{"body": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    assert_clean(cli("validate", "-", stdin=deep_line), 1, "nested too deeply")
+    raw = tmp_path / "deep.json"
+    raw.write_text("[" * 100_000 + "]" * 100_000)
+    assert_clean(cli("validate", "--command", WEBHOOK.name, str(raw)), 1, "nested too deeply")
