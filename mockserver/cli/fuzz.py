@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from mockserver.contract import ContractError, load_contract
+from mockserver.cli.options import load_spec, spec_option
 from mockserver.fuzz.checks import CHECKS
 from mockserver.fuzz.report import live_progress, print_report, write_junit
 from mockserver.fuzz.runner import Fuzzer, FuzzOptions, Unreachable
@@ -61,11 +61,7 @@ def _check_help() -> str:
     metavar="FILE",
     help="Also write a JUnit XML report (one test case per webhook and check).",
 )
-@click.option(
-    "--spec",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Contract to fuzz against (default: the bundled openapi.yaml).",
-)
+@spec_option("fuzz against")
 def command(
     url: str,
     app_id: str | None,
@@ -93,10 +89,7 @@ def command(
 
     Exits 0 when the backend conforms, 1 when a check failed, 2 on usage errors.
     """
-    try:
-        contract = load_contract(spec)
-    except ContractError as exc:
-        raise click.UsageError(str(exc)) from None
+    contract = load_spec(spec)
     if app_id is not None and not app_id.isdigit():
         raise click.BadParameter(f"{app_id!r} is not a numeric SDKAppID", param_hint="--sdkappid")
     if junit_xml is not None and any(parent.exists() and not parent.is_dir() for parent in junit_xml.parents):

@@ -16,6 +16,7 @@ import click
 import jinja2
 from rich.console import Console
 
+from mockserver.cli.options import load_spec, spec_option
 from mockserver.codegen import (
     RenderedFile,
     RenderError,
@@ -25,25 +26,14 @@ from mockserver.codegen import (
     render_package,
     write,
 )
-from mockserver.contract import Contract, ContractError, load_contract
+from mockserver.contract import ContractError
 
 __all__ = ["command"]
 
-_SPEC = click.option(
-    "--spec",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Contract to generate from (default: the bundled openapi.yaml).",
-)
+_SPEC = spec_option("generate from")
 _CHECK = click.option(
     "--check", is_flag=True, help="Write nothing; print a unified diff and exit 1 if the output on disk is stale."
 )
-
-
-def _contract(spec: Path | None) -> Contract:
-    try:
-        return load_contract(spec)
-    except ContractError as exc:
-        raise click.UsageError(str(exc)) from None
 
 
 def _finish(files: list[RenderedFile], out: Path, check: bool, what: str) -> None:
@@ -94,7 +84,7 @@ def python(out: Path, package: str | None, templates: Path | None, check: bool, 
         hint = "--package" if package else "--package (or the --out directory's name)"
         raise click.BadParameter(f"{name!r} is not a Python package name", param_hint=hint)
     try:
-        files = render_package(build_context(_contract(spec), name), templates)
+        files = render_package(build_context(load_spec(spec), name), templates)
     except jinja2.TemplateError as exc:
         where = f" ({exc.filename}:{exc.lineno})" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
         raise click.UsageError(f"template error{where}: {exc}") from None
@@ -119,7 +109,7 @@ def openapi31(out: Path, check: bool, spec: Path | None) -> None:
     \b
     mockserver generate openapi31 --out generated/openapi-3.1.yaml
     """
-    text = render_openapi31(_contract(spec))
+    text = render_openapi31(load_spec(spec))
     if str(out) == "-":
         if check:
             raise click.UsageError("--check compares with a file; give --out FILE, not '-'")

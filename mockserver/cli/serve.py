@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from mockserver.contract import ContractError
+from mockserver.cli.options import load_spec, spec_option
 
 __all__ = ["command"]
 
@@ -23,11 +23,7 @@ __all__ = ["command"]
     type=click.IntRange(0, 65535),
     help="Port (0: any free port, printed when ready).",
 )
-@click.option(
-    "--spec",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Contract to serve (default: the bundled openapi.yaml).",
-)
+@spec_option("serve")
 @click.option(
     "--script",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -109,6 +105,7 @@ def command(
 
     if sdkappid is not None and not sdkappid.isdigit():
         raise click.BadParameter("an SDKAppID is a number", param_hint="--sdkappid")
+    load_spec(spec)  # refuse a broken contract before a socket or a journal exists (it stays cached)
     temp_dir = None if journal is not None else tempfile.mkdtemp(prefix="mockserver-")
     journal_path = str(journal) if journal is not None else str(Path(temp_dir or ".") / "journal.sqlite3")
     if not quiet:
@@ -130,8 +127,6 @@ def command(
         serve(config, host=host, port=port, workers=workers)
     except ScriptError as exc:
         raise click.ClickException(f"the script is refused: {exc}") from None
-    except ContractError as exc:
-        raise click.UsageError(str(exc)) from None
     except JournalError as exc:
         raise click.BadParameter(str(exc), param_hint="--journal") from None
     except BindError as exc:

@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from mockserver.captures import CapturedDelivery, CaptureError, read_captures, read_raw_body
-from mockserver.contract import Contract, ContractError, UnknownCommand, load_contract
+from mockserver.cli.options import load_spec, spec_option
+from mockserver.contract import Contract, UnknownCommand
 from mockserver.schema import Violation
 from mockserver.validation import DeliveryValidator
 
@@ -49,11 +50,7 @@ def _command_of(delivery: CapturedDelivery, contract: Contract) -> str:
     help="Treat each FILE as one raw JSON body of this webhook, by command or event name "
     "(query string taken from the contract's examples).",
 )
-@click.option(
-    "--spec",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Contract to check against (default: the bundled openapi.yaml).",
-)
+@spec_option("check against")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON verdict per delivery instead of text.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only deliveries that violate the contract, and the summary.")
 def command(files: tuple[Path, ...], command_name: str | None, spec: Path | None, as_json: bool, quiet: bool) -> None:
@@ -67,10 +64,7 @@ def command(files: tuple[Path, ...], command_name: str | None, spec: Path | None
     FILE is a single raw JSON body instead. FILE '-' reads standard input. Exits 0 when every
     delivery conforms, 1 if any violates the contract, 2 on a usage error (unreadable file).
     """
-    try:
-        contract = load_contract(spec)
-    except ContractError as exc:
-        raise click.UsageError(str(exc)) from None
+    contract = load_spec(spec)
     if command_name is not None:
         try:
             command_name = contract.webhook_named(command_name).command

@@ -1,0 +1,42 @@
+"""Options shared by every command behave alike: a contract that cannot be used is a usage error."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+COMMANDS = {
+    "validate": ["validate", "{capture}"],
+    "fuzz": ["fuzz", "--url", "http://127.0.0.1:9/"],
+    "generate": ["generate", "python", "--out", "{out}"],
+    "serve": ["serve", "--port", "0"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_a_file_that_is_no_contract_is_refused_naming_spec(name: str, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("openapi: 3.0.3\npaths: {}\n")
+    capture = tmp_path / "capture.jsonl"
+    capture.write_text("")
+    args = [a.format(capture=capture, out=tmp_path / "out") for a in COMMANDS[name]]
+    result = subprocess.run(
+        [sys.executable, "-m", "mockserver", *args, "--spec", str(broken)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "--spec" in result.stderr and "exactly one operation" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("name", ["", *sorted(COMMANDS), "send"])
+def test_every_command_has_help(name: str) -> None:
+    args = [name, "--help"] if name else ["--help"]
+    result = subprocess.run([sys.executable, "-m", "mockserver", *args], capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and "Usage:" in result.stdout
