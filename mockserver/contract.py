@@ -12,6 +12,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ __all__ = [
     "Contract",
     "ContractError",
     "Example",
+    "FieldPath",
     "Parameter",
     "SigningRule",
     "UnknownCommand",
@@ -52,6 +54,60 @@ class UnknownCommand(KeyError):
 
     def __str__(self) -> str:
         return f"unknown CallbackCommand {self.command!r}; the contract knows {', '.join(self.known)}"
+
+
+@dataclass(frozen=True)
+class FieldPath:
+    """A path into a JSON document, in the notation the contract's extensions use.
+
+    ``SubscribeAccountList[*].Subscriber_Account``: names separated by dots, each optionally
+    followed by ``[*]`` (every item) or ``[n]`` (one item). `x-subset-of` is written this way and
+    so are script predicates; one parser serves every reader so they cannot drift apart.
+    """
+
+    text: str
+    segments: tuple[str | int, ...]
+    """Property names, item indexes, and ``"*"`` for every item."""
+
+    @classmethod
+    def parse(cls, text: str) -> FieldPath:
+        segments: list[str | int] = []
+        for part in text.split("."):
+            match = _PATH_SEGMENT.fullmatch(part)
+            if match is None:
+                raise ContractError(f"{text!r} is not a field path (names with [*] or [n], separated by dots)")
+            segments.append(match.group(1))
+            segments.extend("*" if index == "*" else int(index) for index in _PATH_INDEX.findall(match.group(2)))
+        return cls(text, tuple(segments))
+
+    def values(self, document: JSON) -> list[JSON]:
+        """Every value at this path in `document` (none when the path does not exist there)."""
+        found: list[JSON] = [document]
+        for segment in self.segments:
+            step: list[JSON] = []
+            for node in found:
+                if segment == "*":
+                    if isinstance(node, list):
+                        step.extend(node)
+                elif isinstance(segment, int):
+                    if isinstance(node, list) and -len(node) <= segment < len(node):
+                        step.append(node[segment])
+                elif isinstance(node, Mapping) and segment in node:
+                    step.append(node[segment])
+            found = step
+        return found
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The property names along the path (indexes and ``*`` left out)."""
+        return tuple(s for s in self.segments if isinstance(s, str) and s != "*")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+_PATH_SEGMENT = re.compile(r"([^.\[\]]+)((?:\[(?:\*|\d+)\])*)")
+_PATH_INDEX = re.compile(r"\[(\*|\d+)\]")
 
 
 @dataclass(frozen=True)
@@ -108,8 +164,18 @@ class Webhook:
     """Response field name by `x-role` (e.g. ``"error-code"`` -> the error code field)."""
     vendor_values: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
     """Response field -> the values the vendor defines for this webhook (`x-vendor-values`)."""
-    subset_of: Mapping[str, str] = field(default_factory=dict)
+    subset_of: Mapping[str, FieldPath] = field(default_factory=dict)
     """Response field -> request path whose values it may only repeat (`x-subset-of`)."""
+    vendor_outcomes: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
+    """Response field -> value -> what the Chat backend then does (`allow` or `reject`)."""
+
+    @property
+    def allowing_codes(self) -> frozenset[int] | None:
+        """Error codes with which the Chat backend lets the operation through (None: not defined)."""
+        outcomes = self.vendor_outcomes.get(self.response_roles.get("error-code", ""))
+        if not outcomes:
+            return None
+        return frozenset(code for code, outcome in outcomes.items() if outcome == "allow")
 
     @property
     def response_name(self) -> str:
@@ -151,7 +217,13 @@ class Contract:
         self._by_name = {w.name: w for w in self.webhooks}
         self.signing = self._signing()
         delivery = self.operation.get("x-delivery", {})
-        self.timeout_seconds: float = float(delivery.get("timeoutSeconds", 2))
+        missing = {"timeoutSeconds", "maxBodyBytes"} - set(delivery)
+        if missing:
+            raise ContractError(f"x-delivery lacks {', '.join(sorted(missing))}")
+        self.timeout_seconds: float = float(delivery["timeoutSeconds"])
+        """How long the Chat backend waits for an answer (`x-delivery.timeoutSeconds`)."""
+        self.max_body_bytes: int = int(delivery["maxBodyBytes"])
+        """The largest body a receiver need accept (`x-delivery.maxBodyBytes`); 413 beyond."""
         self.error_statuses: tuple[int, ...] = tuple(
             sorted(int(code) for code in self.operation["responses"] if str(code).startswith("4"))
         )
@@ -280,15 +352,20 @@ class Contract:
             raise ContractError(f"{response_ref} needs an example: it is the webhook's default answer")
         roles: dict[str, str] = {}
         vendor_values: dict[str, Mapping[int, str]] = {}
-        subset_of: dict[str, str] = {}
+        vendor_outcomes: dict[str, Mapping[int, str]] = {}
+        subset_of: dict[str, FieldPath] = {}
         for prop, prop_schema in response.get("properties", {}).items():
             target = self.resolve(prop_schema["$ref"]) if "$ref" in prop_schema else prop_schema
             if "x-role" in target:
                 roles[target["x-role"]] = prop
             if "x-vendor-values" in target:
-                vendor_values[prop] = {int(k): str(v) for k, v in target["x-vendor-values"].items()}
+                values = target["x-vendor-values"].items()
+                vendor_values[prop] = {int(k): str(v["meaning"] if isinstance(v, Mapping) else v) for k, v in values}
+                vendor_outcomes[prop] = {
+                    int(k): str(v["outcome"]) for k, v in values if isinstance(v, Mapping) and "outcome" in v
+                }
             if "x-subset-of" in target:
-                subset_of[prop] = str(target["x-subset-of"])
+                subset_of[prop] = FieldPath.parse(str(target["x-subset-of"]))
         if not examples.get(command):
             raise ContractError(f"{command} has no request example")
         return Webhook(
@@ -305,6 +382,7 @@ class Contract:
             examples=tuple(examples[command]),
             response_roles=roles,
             vendor_values=vendor_values,
+            vendor_outcomes=vendor_outcomes,
             subset_of=subset_of,
         )
 
@@ -317,7 +395,7 @@ class Contract:
             message=str(raw["message"]),
             signature_parameter=str(raw["signatureParameter"]),
             timestamp_parameter=str(raw["timestampParameter"]),
-            replay_window_seconds=float(raw.get("replayWindowSeconds", 60)),
+            replay_window_seconds=float(raw["replayWindowSeconds"]),
             vector=raw.get("vector", {}),
         )
 
@@ -358,11 +436,15 @@ def load_contract(path: str | os.PathLike[str] | None = None) -> Contract:
 def _load_cached(path: str) -> Contract:
     try:
         with open(path, "rb") as handle:
-            document = yaml.load(handle, Loader=_Loader)
+            # JSON is YAML, but PyYAML cannot read the surrogate-pair escapes JSON uses for
+            # characters outside the BMP (emoji in examples), so JSON gets its own parser.
+            document = json.load(handle) if path.endswith(".json") else yaml.load(handle, Loader=_Loader)
     except OSError as exc:
         raise ContractError(f"cannot read the contract {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         raise ContractError(f"{path} is not valid YAML: {exc}") from None
+    except ValueError as exc:
+        raise ContractError(f"{path} is not valid JSON: {exc}") from None
     if not isinstance(document, Mapping):
         raise ContractError(f"{path} does not hold an OpenAPI document")
     try:

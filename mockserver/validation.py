@@ -1,9 +1,12 @@
 """Checks a delivery (query string + body) and an answer against the contract.
 
 Requests go through openapi-core, configured with the kit's discriminator-aware schema
-validator, so parameters are cast and checked exactly as the OpenAPI document says. The rules a
-schema cannot express (query and body naming the same command) are added here, once, for every
-caller: the `validate` command, the mock server's journal and the fuzzer.
+validator, so parameters are cast and checked exactly as the OpenAPI document says. The one rule
+a schema cannot express (query and body naming the same command) is `command_mismatch`, written
+once and called by `DeliveryValidator` (the `validate` command, the fuzzer) and by the mock
+server's own checks. The mock does not run openapi-core per delivery (too slow for its
+throughput goal; see `mockserver.server.validators`): it compiles the same schemas itself, and
+tests/test_server_vs_validate.py keeps its refusals naming the same fields as this validator.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from mockserver.contract import Contract, load_contract
 from mockserver.responses import ResponseChecker
 from mockserver.schema import RequestSchemaValidator, Violation, violations_of
 
-__all__ = ["DeliveryValidator", "PlainRequest", "Violation"]
+__all__ = ["DeliveryValidator", "PlainRequest", "Violation", "command_mismatch"]
 
 
 class _KitRequestValidator(V30RequestValidator):
@@ -77,6 +80,24 @@ def _why_not_json(body: bytes | None) -> str:
     return "not valid JSON"
 
 
+def command_mismatch(contract: Contract, query: Mapping[str, str], document: Any) -> Violation | None:
+    """The query's command parameter and the body's discriminator naming different webhooks.
+
+    No schema can state it (the query and the body are checked apart); the Chat backend sends
+    both, so a sender that disagrees with itself is refused, the same way by every checker.
+    """
+    if not isinstance(document, Mapping):
+        return None
+    parameter = contract.parameter("command").name
+    in_query = query.get(parameter)
+    in_body = document.get(contract.command_field)
+    if in_query is None or in_body is None or in_query == in_body:
+        return None
+    return Violation(
+        f"query.{parameter}", f"{in_query!r} does not match the body's {contract.command_field} {in_body!r}"
+    )
+
+
 class DeliveryValidator:
     """Validates deliveries and answers for one contract; build it once and reuse it."""
 
@@ -87,7 +108,6 @@ class DeliveryValidator:
             config=Config(spec_validator_cls=None, request_validator_cls=_KitRequestValidator),
         )
         self.responses = ResponseChecker(self.contract)
-        self._command_param = self.contract.parameter("command").name
 
     # ----------------------------------------------------------------- requests
     def check_request(
@@ -142,18 +162,8 @@ class DeliveryValidator:
             document = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             return []
-        if not isinstance(document, dict):
-            return []
-        in_query = query.get(self._command_param)
-        in_body = document.get(self.contract.command_field)
-        if in_query is not None and in_body is not None and in_query != in_body:
-            return [
-                Violation(
-                    f"query.{self._command_param}",
-                    f"{in_query!r} does not match the body's {self.contract.command_field} {in_body!r}",
-                )
-            ]
-        return []
+        mismatch = command_mismatch(self.contract, query, document)
+        return [] if mismatch is None else [mismatch]
 
     # ---------------------------------------------------------------- responses
     def check_response(

@@ -6,6 +6,7 @@ daemon thread on a kernel-chosen port of 127.0.0.1 and stops when the context ex
 
 from __future__ import annotations
 
+import itertools
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -25,12 +26,20 @@ def _read_head(conn: socket.socket) -> None:
         data += chunk
 
 
-def trickle(body: bytes, gap: float = 0.5) -> Behaviour:
-    """Answer 200 with `body`, one byte every `gap` seconds (each read is quick, the whole is slow)."""
+def trickle(body: bytes, gap: float = 0.5, connections: int | None = None) -> Behaviour:
+    """Answer 200 with `body`, one byte every `gap` seconds (each read is quick, the whole is slow).
+
+    With `connections`, only that many connections get the trickle; later ones get `body` at
+    once, so a run of many requests can show a few slow answers without lasting minutes.
+    """
+    served = itertools.count()
 
     def behave(conn: socket.socket, stop: threading.Event) -> None:
         head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
         conn.sendall(head)
+        if connections is not None and next(served) >= connections:
+            conn.sendall(body)
+            return
         for byte in body:
             if stop.wait(gap):
                 return

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate as validate_spec
 
-from mockserver.contract import Contract, ContractError, Example, UnknownCommand, Webhook, load_contract
+from mockserver.contract import Contract, ContractError, Example, FieldPath, UnknownCommand, Webhook, load_contract
 from mockserver.schema import format_path
 from mockserver.validation import DeliveryValidator
 from tests.contract_walk import discriminator_fields, mutate, nodes, out_of_range_values, wrong_type_value
@@ -299,3 +299,60 @@ def test_a_body_nested_too_deeply_is_named_and_the_query_still_checked(
     deep = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
     fields = _fields(validator.check_request(query, deep))
     assert fields == {"body", f"query.{app_id}"}
+
+
+@pytest.mark.parametrize(
+    ("text", "segments"),
+    [("a", ("a",)), ("a[*].b", ("a", "*", "b")), ("a[0][*].b.c", ("a", 0, "*", "b", "c"))],
+)
+def test_field_paths_parse(text: str, segments: tuple[object, ...]) -> None:
+    path = FieldPath.parse(text)
+    assert path.segments == segments and str(path) == text
+
+
+@pytest.mark.parametrize("text", ["", "a..b", "[0].a", "a[x]", "a[*", ".a"])
+def test_field_paths_that_are_not(text: str) -> None:
+    with pytest.raises(ContractError, match="not a field path"):
+        FieldPath.parse(text)
+
+
+def test_field_path_values_follow_every_item() -> None:
+    document = {"a": [{"b": 1}, {"b": 2}, {"c": 3}], "d": {"e": "x"}}
+    assert FieldPath.parse("a[*].b").values(document) == [1, 2]
+    assert FieldPath.parse("a[1].b").values(document) == [2]
+    assert FieldPath.parse("d.e").values(document) == ["x"]
+    assert FieldPath.parse("a[9].b").values(document) == []
+    assert FieldPath.parse("d[*]").values(document) == []
+
+
+def test_subset_rules_point_at_values_the_examples_have(contract: Contract) -> None:
+    rules = [(w, path) for w in contract.webhooks for path in w.subset_of.values()]
+    assert rules
+    for webhook, path in rules:
+        for example in webhook.examples:
+            assert path.values(example.value), f"{path} finds nothing in {example.name}"
+
+
+def test_vendor_outcomes_say_which_codes_let_the_operation_through(contract: Contract) -> None:
+    defined = [w for w in contract.webhooks if w.vendor_outcomes]
+    assert defined
+    for webhook in defined:
+        assert webhook.allowing_codes is not None
+        code = webhook.response_roles["error-code"]
+        assert webhook.default_response[code] in webhook.allowing_codes
+        assert set(webhook.vendor_outcomes[code].values()) <= {"allow", "reject"}
+    assert all(w.allowing_codes is None for w in contract.webhooks if not w.vendor_outcomes)
+
+
+def test_delivery_limits_come_from_the_contract(contract: Contract, tmp_path: Any) -> None:
+    delivery = contract.operation["x-delivery"]
+    assert contract.max_body_bytes == delivery["maxBodyBytes"]
+    assert contract.timeout_seconds == delivery["timeoutSeconds"]
+    document = json.loads(json.dumps(contract.document))
+    for operation in document["paths"].values():
+        for op in operation.values():
+            del op["x-delivery"]["maxBodyBytes"]
+    spec = tmp_path / "no-limit.json"
+    spec.write_text(json.dumps(document))
+    with pytest.raises(ContractError, match="maxBodyBytes"):
+        load_contract(spec)

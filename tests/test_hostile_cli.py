@@ -10,19 +10,18 @@ import signal
 import subprocess
 import sys
 import threading
+import tracemalloc
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from oa_webhooks.server import DefaultWebhookHandler, create_app
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
 from mockserver.contract import load_contract
-from mockserver.fuzz.runner import MAX_KEPT_BODY, Fuzzer, FuzzOptions
+from mockserver.fuzz.checks import get_check
+from mockserver.fuzz.runner import Fuzzer, FuzzOptions
 from tests.hostile_servers import huge_answer, raw_server, trickle
 from tests.servers import serve
 
@@ -171,17 +170,43 @@ def test_fuzz_ctrl_c_prints_a_partial_report(tmp_path: Path) -> None:
     assert "interrupted" in junit.read_text(encoding="utf-8")
 
 
-def test_fuzz_keeps_a_bounded_prefix_of_a_flood() -> None:
-    app = Starlette(routes=[Route("/", _flood, methods=["POST"])])
-    with serve(app) as url:
+def test_fuzz_times_the_whole_answer_not_just_its_headers(tmp_path: Path) -> None:
+    # Headers at once, then the body one byte every 20 ms: about 1 s per answer, five times the
+    # 0.2 s budget yet far inside the hang limit, so each is a slow answer, not a hang. Only the
+    # first three connections trickle (the preflight and two probes) to keep the run short.
+    answer = json.dumps(WEBHOOK.default_response).encode()
+    assert len(answer) * 0.02 > 0.2 * 2
+    junit = tmp_path / "fuzz.xml"
+    with raw_server(trickle(answer, gap=0.02, connections=3)) as url:
+        result = cli(
+            "fuzz", "--url", url, "--max-examples", "0", "--timeout", "0.2", "--check", "within-timeout",
+            "--junit-xml", str(junit),
+        )  # fmt: skip
+    assert_clean(result, 1, "slow answer")
+    root = ET.parse(junit).getroot()
+    failed = {case.get("name") for case in root.iter("testcase") if case.find("failure") is not None}
+    assert failed == {"within-timeout"}
+    assert "no answer" not in result.stdout  # late, not hung: the body arrived before the hang limit
+
+
+def test_fuzz_streams_a_flood_in_bounded_memory() -> None:
+    size = 64 * 1024 * 1024
+    with raw_server(huge_answer(size)) as url:
         fuzzer = Fuzzer(FuzzOptions(url=url, max_examples=0, checks=("response-conforms",)), CONTRACT)
-        result = fuzzer.run()
-    assert not result.ok and result.requests > 0
-    assert all(len(exchange.body) <= MAX_KEPT_BODY for exchange in fuzzer._exchanges.values())
-
-
-async def _flood(request: Request) -> Response:
-    return Response(b" " * (4 * MAX_KEPT_BODY), media_type="application/json")
+        probe = next(fuzzer.factory.examples(WEBHOOK))
+        fuzzer.signing.apply(probe.case.query, probe.auth)
+        tracemalloc.start()
+        try:
+            exchange = fuzzer._exchange(probe)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert exchange.answered and exchange.truncated
+    assert len(exchange.body) == CONTRACT.max_body_bytes
+    # A read of the whole answer would allocate at least its 64 MiB; the stream keeps the limit.
+    assert peak < CONTRACT.max_body_bytes * 8 < size
+    finding = get_check("response-conforms")(fuzzer.context, exchange)
+    assert finding is not None and str(CONTRACT.max_body_bytes) in finding.summary
 
 
 # ---------------------------------------------------------------- validate

@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.server.scripts import _path, _resolve
 from mockserver.server.testing import RunningServer, start_server
 from tests.test_server_support import SCRIPTS, contract, deliver, load_yaml, webhook_of_example
 
@@ -87,7 +86,7 @@ def test_predicates_priorities_and_times(fresh: RunningServer) -> None:
 def test_template_refuses_exactly_the_bots(fresh: RunningServer) -> None:
     fresh.load_script(SCRIPTS / "template.yaml")
     webhook, rich = webhook_of_example("BeforeAddSubscriber-rich")
-    requested = _resolve(rich, _path(webhook.subset_of[REFUSED]))
+    requested = webhook.subset_of[REFUSED].values(rich)
     answer = deliver(fresh.url, rich, command=webhook.command).json()
     assert answer[REFUSED] == [s for s in requested if s.startswith("bot_")]
     assert answer[REFUSED]  # the example does hold bots
@@ -145,19 +144,75 @@ def test_deliberately_invalid_answers(fresh: RunningServer) -> None:
     )
 
 
+def _typo(name: str) -> tuple[str, int, list[str]]:
+    """A misspelling fixture: refused with 409, the message naming the rule and the misspelled path."""
+    rule = load_yaml(f"bad/{name}")["rules"][0]
+    when = rule.get("when", {})
+    paths = [*when.get("body", {}), *when.get("query", {})]
+    answer = rule["respond"] if "respond" in rule else rule["sequence"][-1]
+    if paths:
+        return name, 409, [rule["name"], *paths]
+    keys = list(answer.get("body", {})) or [answer["template"].split('"')[1]]
+    return name, 409, [rule["name"], *keys]
+
+
+TYPOS = [
+    _typo(name)
+    for name in (
+        "typo_body_predicate.yaml",
+        "typo_any_webhook_predicate.yaml",
+        "typo_query_predicate.yaml",
+        "typo_answer_field.yaml",
+        "typo_template_field.yaml",
+    )
+]
+"""Misspelled names in a body predicate, a query predicate, an answer and a template: each refused."""
+
+
+def test_existing_paths_load_and_match(fresh: RunningServer) -> None:
+    """Paths through `$ref`, the discriminated element oneOf, `[*]` and `[n]` are accepted and match."""
+    fresh.load_script(SCRIPTS / "nested_predicates.yaml")
+    script = load_yaml("nested_predicates.yaml")
+    webhook = contract.webhook(script["rules"][0]["when"]["command"])
+    deliver(fresh.url, dict(webhook.example().value), command=webhook.command)
+    assert fresh.wait_for(1) == 1
+    assert fresh.requests()[0]["rule"] == script["rules"][0]["name"]
+
+
+def test_a_template_field_outside_the_answer_fails_when_rendered(fresh: RunningServer) -> None:
+    fresh.load_script(SCRIPTS / "template_late_typo.yaml")
+    late, twin = load_yaml("template_late_typo.yaml")["rules"]
+    typo = late["respond"]["template"].split('"')[1]  # the misspelled field the template renders
+    webhook = contract.webhook(late["when"]["command"])
+    plain = dict(webhook.example().value)
+    assert deliver(fresh.url, plain, command=webhook.command).status_code == 200
+    failed = deliver(fresh.url, {**plain, "zz_trigger": 1}, command=webhook.command)
+    assert failed.status_code == 500
+    problem = failed.json()
+    assert problem["field"] == "script"
+    assert late["name"] in problem["detail"] and typo in problem["detail"]
+    other = contract.webhook(twin["when"]["command"])
+    sent = deliver(fresh.url, {**dict(other.example().value), "zz_trigger": 1}, command=other.command)
+    assert sent.status_code == 200 and typo in sent.json()
+
+
 @pytest.mark.parametrize(
     ("name", "status", "needle"),
     [
         ("contract_violation.yaml", 409, "bad-error-code"),
         ("unknown_key.yaml", 400, "stauts"),
         ("unknown_command.yaml", 400, "NoSuchThing"),
+        *TYPOS,
     ],
 )
-def test_bad_scripts_are_refused_by_the_admin_api(fresh: RunningServer, name: str, status: int, needle: str) -> None:
+def test_bad_scripts_are_refused_by_the_admin_api(
+    fresh: RunningServer, name: str, status: int, needle: str | list[str]
+) -> None:
     with pytest.raises(httpx.HTTPStatusError) as refused:
         fresh.load_script(SCRIPTS / "bad" / name)
     assert refused.value.response.status_code == status
-    assert needle in refused.value.response.text
+    for part in [needle] if isinstance(needle, str) else needle:
+        assert part in refused.value.response.text
     assert fresh.admin.get("/scripts").json()["rules"] == []
 
 
@@ -167,6 +222,7 @@ def test_bad_scripts_are_refused_by_the_admin_api(fresh: RunningServer, name: st
         ("contract_violation.yaml", ["bad-error-code", "body."]),
         ("unknown_key.yaml", ["unknown field", "stauts"]),
         ("unknown_command.yaml", ["NoSuchThing"]),
+        *((name, needles) for name, _, needles in TYPOS),
     ],
 )
 def test_bad_scripts_stop_the_cli(name: str, needles: list[str]) -> None:

@@ -61,8 +61,9 @@ __all__ = [
 TIMEOUT_SECONDS: Final = 2.0
 """How long the Chat backend waits for an answer (`x-delivery.timeoutSeconds`)."""
 
-MAX_ANSWER_BYTES: Final = 1 << 20
-"""The largest answer body read (a webhook answer is a few hundred bytes; a huge one is a bug)."""
+MAX_ANSWER_BYTES: Final = 1048576
+"""The largest answer body read: the contract's `x-delivery.maxBodyBytes` (an answer is a few
+hundred bytes; one this large is a bug, and reading on would only spend memory)."""
 
 _R = TypeVar("_R", bound=msgspec.Struct)
 _E = TypeVar("_E", bound=msgspec.Struct)
@@ -183,10 +184,10 @@ def _judge_after_official_account_destroyed(
 
 
 def _judge_before_add_subscriber(event: BeforeAddSubscriber, answer: BeforeAddSubscriberResponse) -> Outcome:
-    permitted_1 = {item.subscriber_account for item in event.subscribe_account_list}
+    requested_1 = {item.subscriber_account for item in event.subscribe_account_list}
     if not isinstance(answer.refused_subscribers_account, msgspec.UnsetType):
         for index, value in enumerate(answer.refused_subscribers_account):
-            if value not in permitted_1:
+            if value not in requested_1:
                 reason = f"{value!r} is not in the request's SubscribeAccountList[*].Subscriber_Account"
                 raise _Violation(reason, f"$.RefusedSubscribers_Account[{index}]")
     meanings = {
@@ -195,9 +196,10 @@ def _judge_before_add_subscriber(event: BeforeAddSubscriber, answer: BeforeAddSu
     }
     code = answer.error_code
     detail = meanings.get(code, f"error code {code} is not a value the vendor defines")
+    allowed = code in {0}  # x-vendor-values: outcome allow
     refused = answer.refused_subscribers_account
     listed = () if isinstance(refused, msgspec.UnsetType) else tuple(refused)
-    return Outcome(code == 0, detail, listed if code == 0 else ())
+    return Outcome(allowed, detail, listed if allowed else ())
 
 
 def _judge_after_send_msg(event: AfterSendMsg, answer: AfterSendMsgResponse) -> Outcome:

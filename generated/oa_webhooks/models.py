@@ -689,7 +689,7 @@ AnyResponse: TypeAlias = (
 )
 """Any webhook's answer (each webhook has its own response class)."""
 
-CONTRACT_FINGERPRINT: Final = "68dd789945d492bc752fdbf7ca1623b98c12b5d81e2c2ad3b108569ae04ed230"
+CONTRACT_FINGERPRINT: Final = "7b0f37a1ad7e74d8d4d3af496ac08b60d3a7c6c4399da8708bf81d7f4f8be52e"
 """SHA-256 of the contract these models were generated from (canonical JSON of openapi.yaml)."""
 
 EVENT_TYPES: Final[Mapping[str, type[CallbackEvent]]] = {

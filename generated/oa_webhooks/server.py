@@ -64,8 +64,10 @@ PROBLEM_MEDIA_TYPE: Final = "application/problem+json"
 _KNOWN_PARAMETERS: Final = frozenset(
     {"SdkAppid", "CallbackCommand", "contenttype", "ClientIP", "OptPlatform", "Sign", "RequestTime"}
 )
-_MAX_APP_ID_DIGITS: Final = 19
-"""An SDKAppID is an int64; a longer number is refused before it is converted."""
+MAX_BODY_BYTES: Final = 1048576
+"""The largest body accepted by default: the contract's `x-delivery.maxBodyBytes` (413 beyond)."""
+_APP_ID_MAXIMUM: Final = 9999999999
+"""The contract's largest SDKAppID; a longer digit string is refused before it is converted."""
 UNKNOWN_COMMAND_ANSWER: Final = b'{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}'
 """The answer to a command this contract does not know: the default success answer."""
 
@@ -222,7 +224,7 @@ class WebhookApp:
         sdk_appid: int | None = None,
         token: str | None = None,
         replay_window: float = REPLAY_WINDOW_SECONDS,
-        max_body_bytes: int = 1 << 20,
+        max_body_bytes: int = MAX_BODY_BYTES,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.handler = handler
@@ -256,8 +258,8 @@ class WebhookApp:
             raise _Reject(405, "Method Not Allowed", detail, headers=[(b"allow", b"POST")])
         query = _query(scope)
         app_id = query.get(APP_ID_PARAMETER, "")
-        if not app_id.isascii() or not app_id.isdigit() or len(app_id) > _MAX_APP_ID_DIGITS:
-            detail = f"{APP_ID_PARAMETER} must be an integer of 1 to {_MAX_APP_ID_DIGITS} digits, not {app_id[:32]!r}"
+        if not _is_app_id(app_id):
+            detail = f"{APP_ID_PARAMETER} must be an integer from 1 to {_APP_ID_MAXIMUM}, not {app_id[:32]!r}"
             raise _Reject(400, "Bad Request", detail, f"query.{APP_ID_PARAMETER}")
         if self.sdk_appid is not None and int(app_id) != self.sdk_appid:
             detail = f"{APP_ID_PARAMETER} {app_id} is not this app's ({self.sdk_appid})"
@@ -300,12 +302,19 @@ def create_app(
     sdk_appid: int | None = None,
     token: str | None = None,
     replay_window: float = REPLAY_WINDOW_SECONDS,
-    max_body_bytes: int = 1 << 20,
+    max_body_bytes: int = MAX_BODY_BYTES,
 ) -> WebhookApp:
     """An ASGI app for `handler`. Without `sdk_appid` any app id is accepted; without `token`, no signature."""
     return WebhookApp(
         handler, sdk_appid=sdk_appid, token=token, replay_window=replay_window, max_body_bytes=max_body_bytes
     )
+
+
+def _is_app_id(text: str) -> bool:
+    """Digits only and within the contract's bound; the length is checked before any conversion."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(_APP_ID_MAXIMUM)):
+        return False
+    return 0 < int(text) <= _APP_ID_MAXIMUM
 
 
 def _query(scope: Scope) -> dict[str, str]:

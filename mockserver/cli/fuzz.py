@@ -9,11 +9,15 @@ import click
 from rich.console import Console
 
 from mockserver.cli.options import load_spec, spec_option
+from mockserver.contract import load_contract
 from mockserver.fuzz.checks import CHECKS
 from mockserver.fuzz.report import live_progress, print_report, write_junit
 from mockserver.fuzz.runner import Fuzzer, FuzzOptions, Unreachable
 
 __all__ = ["command"]
+
+_BUNDLED = load_contract()
+"""The bundled contract, for the defaults the help text quotes (`--spec` may name another)."""
 
 
 def _check_help() -> str:
@@ -45,7 +49,10 @@ def _check_help() -> str:
     "--timeout",
     type=click.FloatRange(0.01, 120.0),
     metavar="SECONDS",
-    help="Answer budget in seconds (default: the contract's delivery timeout, 2 s).",
+    help=(
+        "Answer budget in seconds, up to the answer's last byte (default: the contract's"
+        f" x-delivery.timeoutSeconds, {_BUNDLED.timeout_seconds:g} s in the bundled openapi.yaml)."
+    ),
 )
 @click.option(
     "--check",

@@ -48,10 +48,9 @@ __all__ = ["command"]
 )
 @click.option(
     "--max-body",
-    default=1 << 20,
-    show_default=True,
+    default=None,
     type=click.IntRange(1),
-    help="Largest body accepted, in bytes (413 beyond).",
+    help="Largest body accepted, in bytes (413 beyond). Default: the contract's x-delivery.maxBodyBytes.",
 )
 @click.option(
     "--max-hang",
@@ -86,7 +85,7 @@ def command(
     admin_token: str | None,
     journal: Path | None,
     workers: int,
-    max_body: int,
+    max_body: int | None,
     max_hang_ms: int,
     body_timeout: float,
     engine: str,
@@ -105,7 +104,7 @@ def command(
 
     if sdkappid is not None and not sdkappid.isdigit():
         raise click.BadParameter("an SDKAppID is a number", param_hint="--sdkappid")
-    load_spec(spec)  # refuse a broken contract before a socket or a journal exists (it stays cached)
+    contract = load_spec(spec)  # refuse a broken contract before a socket or a journal exists (it stays cached)
     temp_dir = None if journal is not None else tempfile.mkdtemp(prefix="mockserver-")
     journal_path = str(journal) if journal is not None else str(Path(temp_dir or ".") / "journal.sqlite3")
     if not quiet:
@@ -117,7 +116,7 @@ def command(
         sdkappid=sdkappid,
         token=token,
         admin_token=admin_token,
-        max_body=max_body,
+        max_body=max_body if max_body is not None else contract.max_body_bytes,
         max_hang_ms=max_hang_ms,
         body_timeout=body_timeout,
         engine="connexion" if engine == "connexion" else "direct",

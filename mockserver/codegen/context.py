@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.contract import Contract, ContractError
+from mockserver.contract import Contract, ContractError, FieldPath
 
 __all__ = [
     "Alias",
@@ -239,6 +239,8 @@ class Webhook:
     vendor_values: tuple[tuple[int, str], ...]
     subset_rules: tuple[SubsetRule, ...]
     example_names: tuple[str, ...]
+    allowing_codes: tuple[int, ...] | None = None
+    """Error codes with which the Chat backend goes on (`x-vendor-values` outcome `allow`)."""
 
     @property
     def can_refuse(self) -> bool:
@@ -254,6 +256,8 @@ class QueryParam:
     python_name: str
     required: bool
     example: str
+    maximum: int | None = None
+    """The schema's `maximum` for an integer parameter (the app ID's bound, for instance)."""
 
 
 @dataclass(frozen=True)
@@ -287,6 +291,8 @@ class CodegenContext:
     unknown_command_answer: str
     problem: Struct | None
     problem_media_type: str
+    max_body_bytes: int
+    """The largest body a receiver accepts (`x-delivery.maxBodyBytes`); the client bounds answers alike."""
     fingerprint: str
     """`Contract.fingerprint` of the contract rendered, recorded in the generated models."""
     open_unions: tuple[Union, ...] = field(default=())
@@ -538,25 +544,25 @@ class _Builder:
 
 
 def _subset_rule(
-    context_structs: Mapping[str, Struct], event: Struct, response: Struct, attr: str, path: str
+    context_structs: Mapping[str, Struct], event: Struct, response: Struct, attr: str, path: FieldPath
 ) -> SubsetRule:
     """Translate ``List[*].Item`` (wire names) into Python attribute names of the event struct."""
-    match = re.fullmatch(r"([^.\[\]]+)\[\*\](?:\.([^.\[\]]+))?", path)
-    if match is None:
-        raise ContractError(f"x-subset-of {path!r}: only 'List[*]' or 'List[*].Field' paths are supported")
-    wire_list, wire_item = match.groups()
+    shape = tuple("*" if s == "*" else "name" if isinstance(s, str) else "index" for s in path.segments)
+    if shape not in {("name", "*"), ("name", "*", "name")}:
+        raise ContractError(f"x-subset-of {path}: only 'List[*]' or 'List[*].Field' paths are supported")
+    wire_list, wire_item = path.names[0], (path.names[1] if len(path.names) > 1 else None)
     holder = next((f for f in event.fields if f.wire_name == wire_list), None)
     if holder is None:
-        raise ContractError(f"x-subset-of {path!r}: {event.name} has no field {wire_list!r}")
+        raise ContractError(f"x-subset-of {path}: {event.name} has no field {wire_list!r}")
     item_attr: str | None = None
     if wire_item is not None:
         item_struct = context_structs.get(holder.struct or "")
         item = next((f for f in item_struct.fields if f.wire_name == wire_item), None) if item_struct else None
         if item is None:
-            raise ContractError(f"x-subset-of {path!r}: the items of {wire_list!r} have no field {wire_item!r}")
+            raise ContractError(f"x-subset-of {path}: the items of {wire_list!r} have no field {wire_item!r}")
         item_attr = item.python_name
     response_field = next(f for f in response.fields if f.wire_name == attr)
-    return SubsetRule(response_field.python_name, attr, holder.python_name, item_attr, path)
+    return SubsetRule(response_field.python_name, attr, holder.python_name, item_attr, str(path))
 
 
 def build_context(contract: Contract, package: str) -> CodegenContext:
@@ -595,6 +601,7 @@ def build_context(contract: Contract, package: str) -> CodegenContext:
                 vendor_values=tuple(
                     sorted(hook.vendor_values.get(hook.response_roles.get("error-code", ""), {}).items())
                 ),
+                allowing_codes=None if hook.allowing_codes is None else tuple(sorted(hook.allowing_codes)),
                 subset_rules=tuple(
                     _subset_rule(structs, event, response, attr, path) for attr, path in sorted(hook.subset_of.items())
                 ),
@@ -619,7 +626,14 @@ def build_context(contract: Contract, package: str) -> CodegenContext:
         event_union=event_union,
         webhooks=tuple(webhooks),
         params=tuple(
-            QueryParam(p.name, p.role, snake_case(p.name), p.required, "" if p.example is None else str(p.example))
+            QueryParam(
+                p.name,
+                p.role,
+                snake_case(p.name),
+                p.required,
+                "" if p.example is None else str(p.example),
+                p.schema.get("maximum"),
+            )
             for p in contract.parameters
         ),
         signing=Signing(
@@ -636,6 +650,7 @@ def build_context(contract: Contract, package: str) -> CodegenContext:
         unknown_command_answer=unknown_answer,
         problem=problem,
         problem_media_type=problem_media,
+        max_body_bytes=contract.max_body_bytes,
         fingerprint=contract.fingerprint,
         open_unions=tuple(d for d in definitions if isinstance(d, Union) and d.is_open),
         tolerant=_tolerant(definitions),

@@ -54,6 +54,8 @@ class Exchange:
     violations: tuple[str, ...] = ()
     baseline: Exchange | None = None
     """The exchange of `probe.baseline` (forward-compatible and authentication probes)."""
+    truncated: bool = False
+    """The answer was longer than the contract's `x-delivery.maxBodyBytes`; `body` is its start."""
 
     @property
     def answered(self) -> bool:
@@ -209,7 +211,8 @@ def response_conforms(context: CheckContext, exchange: Exchange) -> Finding | No
 
     The Chat backend counts anything else as a failed delivery (for a "before" webhook, the
     answer is then ignored). An answer that carries another webhook's response fields is
-    reported too: it passes a lenient schema but shows the backend answered the wrong event.
+    reported too: it passes a lenient schema but shows the backend answered the wrong event,
+    and so is an answer longer than the contract's `x-delivery.maxBodyBytes` (only that much is read).
     """
     webhook = exchange.probe.webhook
     assert webhook is not None and exchange.status is not None
@@ -218,6 +221,13 @@ def response_conforms(context: CheckContext, exchange: Exchange) -> Finding | No
         return Finding(
             f"HTTP {exchange.status} for a valid delivery",
             f"answered {exchange.status} (the Chat backend counts it as a failed delivery): {snippet}",
+        )
+    if exchange.truncated:
+        limit = context.contract.max_body_bytes
+        return Finding(
+            f"answer over {limit} bytes",
+            f"the answer is longer than the contract's x-delivery.maxBodyBytes ({limit} bytes);"
+            " only its start was read",
         )
     violations = context.validator.check_response(
         webhook.command, exchange.status, exchange.body, exchange.content_type
@@ -241,8 +251,9 @@ def response_conforms(context: CheckContext, exchange: Exchange) -> Finding | No
 def within_timeout(context: CheckContext, exchange: Exchange) -> Finding | None:
     """Every answer, valid delivery or not, arrives within the vendor's delivery timeout.
 
-    The Chat backend stops waiting after the contract's `x-delivery.timeoutSeconds` (2 s) and
-    treats the delivery as failed, so a correct answer that comes late is still a failure.
+    The Chat backend stops waiting after the contract's `x-delivery.timeoutSeconds` and treats
+    the delivery as failed, so a correct answer that comes late is still a failure. The time is
+    the whole exchange, up to the answer's last byte: a body trickled past the budget is late.
     """
     if exchange.hung:
         return Finding("no answer", f"no answer within {exchange.elapsed:.1f} s (budget {context.timeout:g} s)")
@@ -273,24 +284,6 @@ def no_server_error(context: CheckContext, exchange: Exchange) -> Finding | None
     return _server_error(exchange)
 
 
-def _values_at(document: Any, path: str) -> list[Any]:
-    """The values at a path such as ``List[*].Field`` (the `x-subset-of` notation)."""
-    current = [document]
-    for token in path.split("."):
-        each = token.endswith("[*]")
-        name = token[:-3] if each else token
-        nxt: list[Any] = []
-        for node in current:
-            if isinstance(node, Mapping) and name in node:
-                value = node[name]
-                if each and isinstance(value, list):
-                    nxt.extend(value)
-                elif not each:
-                    nxt.append(value)
-        current = nxt
-    return current
-
-
 @_check("semantics", _GENERATED | {ProbeKind.FORWARD}, valid_only=True)
 def semantics(context: CheckContext, exchange: Exchange) -> Finding | None:
     """The rules a schema cannot state: refusals only name users from the request, error codes are the vendor's.
@@ -307,7 +300,7 @@ def semantics(context: CheckContext, exchange: Exchange) -> Finding | None:
         listed = document.get(name)
         if not isinstance(listed, list):
             continue
-        allowed = _values_at(exchange.sent_document, path)
+        allowed = path.values(exchange.sent_document)
         strangers = [value for value in listed if value not in allowed]
         if strangers:
             return Finding(

@@ -3,7 +3,11 @@
 The loop is the fuzzer's own rather than schemathesis's engine because the vendor's rules need
 per-webhook budgets, send-time signing, probe pairs (a forgery and its genuine control, a
 future-style delivery and its plain version) and per-check tallies; schemathesis still
-generates every case (through Hypothesis), sends it (`Case.call`) and writes its curl command.
+generates every case (through Hypothesis), serializes it for requests
+(`Case.as_transport_kwargs`) and writes its curl command. The fuzzer sends it itself, with
+``stream=True``, because `Case.call` reads the whole answer before returning: the fuzzer must
+time the whole exchange (the Chat backend's timeout covers the body too), give up on a body
+still trickling at the hang deadline, and keep only the first `Contract.max_body_bytes` bytes.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
+import urllib3
 from schemathesis import GenerationMode
 
 from mockserver.contract import Contract, load_contract
@@ -38,10 +43,10 @@ MAX_CONSECUTIVE_REFUSALS = 3
 REFUSED = "connection refused: "
 MAX_HANGS = 5
 """Unanswered requests after which the run stops (each costs the whole hang limit)."""
-
-
-MAX_KEPT_BODY = 1 << 20
-"""Bytes of each answer kept for the checks; a longer answer is cut (and fails as not JSON)."""
+CONNECT_TIMEOUT = 3.0
+"""Seconds to wait for the TCP connection (part of the overall hang deadline too)."""
+READ_CHUNK = 64 * 1024
+"""Bytes asked of the socket per read while streaming an answer."""
 
 
 class Unreachable(Exception):
@@ -50,6 +55,21 @@ class Unreachable(Exception):
 
 class _Stop(Exception):
     """Raised inside Hypothesis's test function to end generation once the run is aborted."""
+
+
+class _Late(Exception):
+    """The answer's body was still arriving at the exchange's deadline."""
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What the fuzzer keeps of one HTTP answer: never more than the contract's body limit."""
+
+    status: int
+    content_type: str | None
+    body: bytes
+    truncated: bool
+    request: requests.PreparedRequest
 
 
 @dataclass(frozen=True)
@@ -162,6 +182,7 @@ class Fuzzer:
         self.checks = tuple(get_check(name) for name in options.checks) if options.checks else tuple(CHECKS.values())
         self.timeout = options.timeout if options.timeout is not None else self.contract.timeout_seconds
         self.hang_after = max(self.timeout * 2.5, self.timeout + 3.0)
+        self.max_body = self.contract.max_body_bytes
         self.signing = Signing.for_contract(self.contract, options.token, options.app_id)
         self.factory = CaseFactory(self.contract, self.signing, path)
         self.context = CheckContext(self.contract, DeliveryValidator(self.contract), self.timeout)
@@ -210,8 +231,8 @@ class Fuzzer:
         probe = next(self.factory.examples(self.contract.webhooks[0]))
         self.signing.apply(probe.case.query, probe.auth)
         try:
-            probe.case.call(base_url=self.base_url, session=self.session, timeout=(3.0, self.hang_after))
-        except requests.Timeout:
+            self._call(probe, time.perf_counter() + self.hang_after)
+        except (requests.Timeout, _Late):
             return  # it listens but hangs: the checks will say so
         except requests.RequestException as exc:
             raise Unreachable(f"cannot reach {self.options.url}: {_reason(exc)}") from None
@@ -285,8 +306,8 @@ class Fuzzer:
         curl = case.as_curl_command(base_url=self.base_url)
         started = time.perf_counter()
         try:
-            response = case.call(base_url=self.base_url, session=self.session, timeout=(3.0, self.hang_after))
-        except requests.Timeout:
+            answer = self._call(probe, started + self.hang_after)
+        except (requests.Timeout, _Late):
             return Exchange(
                 probe,
                 None,
@@ -301,14 +322,28 @@ class Fuzzer:
             prefix = REFUSED if isinstance(exc, requests.ConnectionError) and _refused(exc) else ""
             elapsed = time.perf_counter() - started
             return Exchange(probe, None, None, b"", elapsed, curl, error=prefix + _reason(exc))
-        content_type = (response.headers.get("content-type") or [None])[0]
-        # Keep a bounded prefix: every exchange is held until the report, and a backend answering
-        # 50 MB to each of 600 cases would otherwise take 30 GB (a webhook answer is tiny).
-        body = response.content[:MAX_KEPT_BODY]
-        exchange = Exchange(probe, response.status_code, content_type, body, response.elapsed, curl)
+        # The whole exchange, body included: the Chat backend's timeout covers the complete answer.
+        elapsed = time.perf_counter() - started
+        exchange = Exchange(
+            probe, answer.status, answer.content_type, answer.body, elapsed, curl, truncated=answer.truncated
+        )
         if probe.kind in (ProbeKind.EXAMPLE, ProbeKind.POSITIVE, ProbeKind.FORWARD):
-            exchange.valid, exchange.violations = self._validity(response.request)
+            exchange.valid, exchange.violations = self._validity(answer.request)
         return exchange
+
+    def _call(self, probe: Probe, deadline: float) -> _Answer:
+        """Send `probe` and stream its answer until `deadline`, keeping at most `max_body` bytes.
+
+        Raises `_Late` when the body is still arriving at the deadline, and what requests raises
+        for a refused, dropped or silent connection.
+        """
+        kwargs = probe.case.as_transport_kwargs(base_url=self.base_url)
+        with self.session.request(
+            **kwargs, stream=True, timeout=(CONNECT_TIMEOUT, max(deadline - time.perf_counter(), 0.001))
+        ) as response:
+            body, truncated = _read_body(response, self.max_body, deadline)
+            content_type = response.headers.get("content-type")
+            return _Answer(response.status_code, content_type, body, truncated, response.request)
 
     def _validity(self, request: requests.PreparedRequest) -> tuple[bool, tuple[str, ...]]:
         """Judge the delivery as sent against the contract: only a valid delivery has a right answer."""
@@ -367,6 +402,36 @@ class Fuzzer:
     def _report(self, stage: str) -> None:
         total = max(self._total, self.result.requests)
         self.on_progress(Progress(stage, self.result.requests, total, self._failed_verdicts))
+
+
+def _read_body(response: requests.Response, limit: int, deadline: float) -> tuple[bytes, bool]:
+    """The first `limit` bytes of the (decoded) body, and whether there was more; `_Late` past `deadline`.
+
+    Reads with ``read1`` (whatever the socket has, at most a chunk) and shrinks the socket's
+    timeout to the time left before each read, so a backend that trickles one byte at a time
+    is cut off at the deadline rather than allowed one read timeout per byte. Memory stays
+    bounded by `limit` whatever the backend sends (urllib3 also bounds decompression).
+    """
+    raw = response.raw
+    kept = bytearray()
+    while len(kept) <= limit:
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0:
+            raise _Late
+        connection = raw.connection
+        sock = getattr(connection, "sock", None) if connection is not None else None
+        if sock is not None:
+            sock.settimeout(remaining)
+        try:
+            chunk = raw.read1(min(READ_CHUNK, limit + 1 - len(kept)), decode_content=True)
+        except (TimeoutError, urllib3.exceptions.ReadTimeoutError):
+            raise _Late from None
+        except urllib3.exceptions.HTTPError as exc:  # e.g. the connection dropped mid-body
+            raise requests.ConnectionError(exc) from exc
+        if not chunk:
+            return bytes(kept), False
+        kept += chunk
+    return bytes(kept[:limit]), True
 
 
 def _refused(exc: BaseException) -> bool:

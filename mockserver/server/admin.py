@@ -27,6 +27,7 @@ from jsonschema import Draft4Validator, draft4_format_checker
 from jsonschema.exceptions import best_match
 from starlette.types import Scope
 
+from mockserver.server.journal import Record
 from mockserver.server.problems import PROBLEM_JSON, Problem
 from mockserver.server.scripts import Script, ScriptError
 
@@ -68,8 +69,11 @@ class _Handlers:
     async def list_requests(
         self, command: str | None = None, verdict: str | None = None, since: float | None = None, limit: int = 100
     ) -> Reply:
-        await asyncio.to_thread(self.journal.flush)
-        records = self.journal.records(command=command, verdict=verdict, since=since, limit=limit)
+        def read() -> list[Record]:
+            self.journal.flush()
+            return self.journal.records(command=command, verdict=verdict, since=since, limit=limit)
+
+        records = await asyncio.to_thread(read)
         return {"count": len(records), "requests": [r.as_json() for r in records]}, 200, _JSON
 
     async def clear_requests(self) -> Reply:
@@ -78,8 +82,11 @@ class _Handlers:
     async def count_requests(
         self, command: str | None = None, verdict: str | None = None, since: float | None = None
     ) -> Reply:
-        await asyncio.to_thread(self.journal.flush)
-        return {"count": self.journal.count(command=command, verdict=verdict, since=since)}, 200, _JSON
+        def count() -> int:
+            self.journal.flush()
+            return self.journal.count(command=command, verdict=verdict, since=since)
+
+        return {"count": await asyncio.to_thread(count)}, 200, _JSON
 
     async def wait_requests(
         self,
@@ -95,7 +102,7 @@ class _Handlers:
         return {"count": found, "complete": found >= count}, 200, _JSON
 
     async def get_script(self) -> Reply:
-        return _active(self.server.scripts.current), 200, _JSON
+        return _active(await self.server.scripts.current()), 200, _JSON
 
     async def load_script(self, body: Any) -> Reply:
         try:
@@ -103,10 +110,13 @@ class _Handlers:
         except ScriptError as exc:
             problem = Problem(409, str(exc), "script")
             return problem.as_dict(), 409, {"Content-Type": PROBLEM_JSON}
+        await self.server.scripts.settle()
         return _active(script), 201, _JSON
 
     async def clear_script(self) -> Reply:
-        return _active(await asyncio.to_thread(self.server.scripts.clear)), 200, _JSON
+        script = await asyncio.to_thread(self.server.scripts.clear)
+        await self.server.scripts.settle()
+        return _active(script), 200, _JSON
 
 
 def _bad_request(field: str, reason: str) -> ProblemException:

@@ -24,10 +24,12 @@ import contextlib
 import gc
 import json
 import logging
+import math
 import os
 import signal
 import socket
 import struct
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -40,6 +42,7 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import ConnexionMiddleware
 from connexion.resolver import Resolver
 from starlette.types import Message, Receive, Scope, Send
+from werkzeug.http import parse_options_header
 
 from mockserver.contract import Contract, load_contract
 from mockserver.responses import ResponseChecker
@@ -48,14 +51,25 @@ from mockserver.server.journal import Journal, Record
 from mockserver.server.problems import PROBLEM_JSON, Problem, send_problem
 from mockserver.server.scripts import Fault, Reply, Script, ScriptDocument, ScriptError, compile_script, parse_script
 from mockserver.server.typed import Decoder, generated_decoder
-from mockserver.server.validators import CheckedDelivery, DeliveryChecks, checked_from_scope, parse_query, validator_map
+from mockserver.server.validators import (
+    CheckedDelivery,
+    DeliveryChecks,
+    checked_from_scope,
+    parse_query,
+    signature_from_scope,
+    validator_map,
+)
+from mockserver.signing import SignatureCheck
 
 __all__ = ["Decoder", "MockServer", "ScriptBook", "ServerConfig", "app_from_environment"]
 
 logger = logging.getLogger("mockserver.serve")
 
 CONFIG_ENV = "MOCKSERVER_SERVE_CONFIG"
-"""Turns a checked body into the application's event object (issue 4 plugs the generated models in)."""
+"""The environment variable that carries `ServerConfig` (as JSON) to `--workers` processes."""
+
+_SWITCH_INTERVAL = 0.0001
+"""The interpreter's thread switch interval while serving (CPython's default is 5 ms)."""
 
 _CTX = "mockserver.ctx"
 _DOC_PATHS = ("/ui", "/openapi.json", "/openapi.yaml")
@@ -71,7 +85,8 @@ class ServerConfig:
     sdkappid: str | None = None
     token: str | None = None
     admin_token: str | None = None
-    max_body: int = 1 << 20
+    max_body: int | None = None
+    """Largest body accepted; None means the contract's `x-delivery.maxBodyBytes`."""
     max_hang_ms: int = 10_000
     body_timeout: float = 10.0
     engine: Literal["direct", "connexion"] = "direct"
@@ -89,7 +104,16 @@ class ServerConfig:
 
 
 class ScriptBook:
-    """The active script, kept in the journal database so that every worker answers alike."""
+    """The active script, kept in the journal database so that every worker answers alike.
+
+    With `--workers`, another process may load a script at any time. Reading the stored version
+    on every delivery would put a SQLite query on the event loop per request, so a worker asks
+    SQLite's `PRAGMA data_version` (which changes when another connection commits) at most every
+    `POLL_S`, in a thread, and recompiles only when the stored version differs. `settle()` makes
+    the admin API answer a load only once every worker is bound to pick it up.
+    """
+
+    POLL_S = 0.05
 
     def __init__(self, contract: Contract, journal: Journal, *, shared: bool) -> None:
         self.contract = contract
@@ -97,6 +121,8 @@ class ScriptBook:
         self.shared = shared
         self.validator = ResponseChecker(contract)
         self._script = compile_script(ScriptDocument(), contract, self.validator)
+        self._data_version: int | None = None
+        self._polled = -math.inf
         self._refresh()
 
     def compile(self, source: str | bytes | Path | Mapping[str, Any]) -> Script:
@@ -115,6 +141,11 @@ class ScriptBook:
         return self.load({})
 
     def _refresh(self) -> None:
+        """Pick up a script another worker stored (blocking: call it off the event loop)."""
+        data_version = self.journal.data_version()
+        if data_version == self._data_version:
+            return
+        self._data_version = data_version
         stored = self.journal.get_meta("script_version")
         if stored is None or int(stored) == self._script.version:
             return
@@ -123,11 +154,19 @@ class ScriptBook:
         script.version = int(stored)
         self._script = script
 
-    @property
-    def current(self) -> Script:
+    async def current(self) -> Script:
+        """The script to answer with; with shared state, checked for a newer one at most every POLL_S."""
         if self.shared:
-            self._refresh()
+            now = time.monotonic()
+            if now - self._polled >= self.POLL_S:
+                self._polled = now
+                await asyncio.to_thread(self._refresh)
         return self._script
+
+    async def settle(self) -> None:
+        """Wait until every worker's next delivery is bound to see the stored script (one poll period)."""
+        if self.shared:
+            await asyncio.sleep(self.POLL_S * 1.2)
 
     def hit(self, script: Script) -> Callable[[Any], int]:
         return lambda rule: self.journal.hit(script.version, rule.index)
@@ -142,6 +181,8 @@ class _Context:
     record: Record
     transport: Any
     checked: bool = False
+    signature: SignatureCheck | None = None
+    """The verdict the query checks reached (None: they stopped before the signature)."""
 
 
 class MockServer:
@@ -166,6 +207,7 @@ class MockServer:
         self.decoder: Decoder | None = decoder
         self._webhook_path = self.contract.path
         self._hang_default_ms = int((self.contract.timeout_seconds + 1) * 1000)
+        self._max_body = config.max_body if config.max_body is not None else self.contract.max_body_bytes
         self.connexion = self._contract_app()
         self.admin = build_admin_app(self)
         self.stopping = asyncio.Event()
@@ -230,6 +272,12 @@ class MockServer:
                 # the event loop) short under load.
                 gc.collect()
                 gc.freeze()
+                # The journal's writer thread shares the GIL with the event loop. CPython hands the
+                # GIL over every `switchinterval` (5 ms by default), so a request could wait that
+                # long behind a batch; a shorter interval bounds the wait (bench/bench_server.py:
+                # p99 26 ms -> 4.6 ms). Process-wide, so it is set here, when a server starts, and
+                # not by whoever opens a journal.
+                sys.setswitchinterval(min(sys.getswitchinterval(), _SWITCH_INTERVAL))
                 self._watch_exit_signals()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
@@ -339,7 +387,9 @@ class MockServer:
             if record.verdict == "valid" and not ctx.checked:
                 record.verdict = "invalid"
             if self.checks.signer.token is not None:
-                record.signature = self.checks.signer.verify(query).verdict.value
+                # Verified once by the checks; again only when they stopped before the signature.
+                check = ctx.signature or signature_from_scope(scope) or self.checks.signer.verify(query)
+                record.signature = check.verdict.value
             record.latency_ms = (time.perf_counter() - start) * 1000
             self.journal.append(record)
             if not self.config.quiet:
@@ -360,17 +410,10 @@ class MockServer:
             raise Problem(
                 415, "the Content-Type header is missing; webhooks are application/json", "header.Content-Type"
             )
-        mime, _, params = content_type.partition(";")
-        if mime.strip().lower() != "application/json":
-            raise Problem(415, f"{mime.strip()!r} is not application/json", "header.Content-Type")
-        charset = next(
-            (
-                p.split("=", 1)[1].strip().strip('"').lower()
-                for p in params.split(";")
-                if "=" in p and p.split("=", 1)[0].strip().lower() == "charset"
-            ),
-            "utf-8",
-        )
+        mime, options = parse_options_header(content_type)
+        if mime.lower() != "application/json":
+            raise Problem(415, f"{mime!r} is not application/json", "header.Content-Type")
+        charset = options.get("charset", "utf-8").lower()
         if charset not in ("utf-8", "utf8"):
             raise Problem(415, f"charset {charset!r} is not UTF-8", "header.Content-Type")
         raw = await self._read_body(receive, headers, ctx.record)
@@ -386,7 +429,8 @@ class MockServer:
 
             await self.connexion(scope, replay, send)
             return
-        delivery = self.checks.check(ctx.record.query, raw)
+        ctx.signature = self.checks.check_query(ctx.record.query)
+        delivery = self.checks.check_body(ctx.record.query, raw)
         await self._answer(delivery, ctx, receive, send)
 
     async def _read_body(self, receive: Receive, headers: Mapping[str, str], record: Record) -> bytes:
@@ -396,7 +440,7 @@ class MockServer:
         document, and answering it 200 would journal a delivery the sender never finished.
         What did arrive is journaled either way (`record.body`).
         """
-        limit = self.config.max_body
+        limit = self._max_body
         declared = headers.get("content-length")
         expected = f" of {declared}" if declared is not None else ""
         too_large = Problem(
@@ -445,8 +489,13 @@ class MockServer:
             except (ValueError, TypeError, RecursionError) as exc:
                 raise Problem(400, f"the body does not decode with the typed models: {exc}", "body") from None
         ctx.checked = True
-        script = self.scripts.current
-        reply = script.reply(delivery.webhook, delivery.document, delivery.query, self.scripts.hit(script))
+        script = await self.scripts.current()
+        if script.counted:  # counting a match takes SQLite's write lock: never on the event loop
+            reply = await asyncio.to_thread(
+                script.reply, delivery.webhook, delivery.document, delivery.query, self.scripts.hit(script)
+            )
+        else:
+            reply = script.reply(delivery.webhook, delivery.document, delivery.query, _never_counted)
         record.rule = reply.rule
         if reply.delay_ms:
             await self.pause(min(reply.delay_ms, self.config.max_hang_ms) / 1000)
@@ -489,6 +538,10 @@ class MockServer:
         except TimeoutError:  # pragma: no cover - the loop always reports the disconnect
             pass
         return True
+
+
+def _never_counted(rule: Any) -> int:  # pragma: no cover - a script without counted rules never counts
+    raise RuntimeError("a counted rule in a script that has none")
 
 
 async def _send_reply(send: Send, status: int, headers: Any, body: bytes) -> None:

@@ -7,17 +7,21 @@ sandboxed Jinja2 template rendering one), a delay, or a fault. Rules hold one an
 higher `priority` goes first, then file order; unmatched deliveries get the default.
 
 Scripts are checked when loaded, not when a delivery first hits them: unknown keys and unknown
-commands are errors (msgspec reports the path), and an answer that would break the contract is
-refused with the rule and the field, unless the rule says `invalid: true` (to test how a sender
-copes with a broken backend). The default answers come from the contract's response examples;
-nothing here names a command or a field.
+commands are errors (msgspec reports the path); a predicate path no request of the rule's
+webhooks can have, or a query key that is not a contract parameter, is an error (a misspelled
+name would otherwise make a rule that silently never fires); and an answer that would break the
+contract, or that carries a field the answer schema does not define (the schemas are open, so
+a typo would pass them), is refused with the rule and the field, unless the rule says
+`invalid: true` (to test how a sender copes with a broken backend). A template's output can
+only be seen when rendered: a field outside the answer schema is then a script failure (500).
+The default answers come from the contract's response examples; nothing here names a command
+or a field.
 """
 
 from __future__ import annotations
 
 import enum
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +33,7 @@ import regex
 import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from mockserver.contract import Contract, Webhook
+from mockserver.contract import Contract, ContractError, FieldPath, Webhook
 from mockserver.responses import ResponseChecker
 
 __all__ = [
@@ -41,6 +45,7 @@ __all__ = [
     "ScriptDocument",
     "ScriptError",
     "When",
+    "answer_fields",
     "compile_script",
     "parse_script",
 ]
@@ -101,53 +106,20 @@ class ScriptDocument(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=T
 
 
 # ------------------------------------------------------------------ predicates
-_PATH_TOKEN = re.compile(r"([^.\[\]]+)|\[(\*|\d+)\]")
 _OPERATORS = ("eq", "in", "contains", "regex", "exists")
-
-
-def _path(text: str) -> tuple[str | int | None, ...]:
-    """``A[*].B`` -> ("A", None, "B"); None means every item."""
-    tokens: list[str | int | None] = []
-    pos = 0
-    for match in _PATH_TOKEN.finditer(text):
-        if match.start() != pos and text[pos : match.start()] != ".":
-            raise ValueError(f"bad path {text!r}")
-        pos = match.end()
-        name, index = match.groups()
-        tokens.append(name if name is not None else (None if index == "*" else int(index)))
-    if pos != len(text) or not tokens:
-        raise ValueError(f"bad path {text!r}")
-    return tuple(tokens)
-
-
-def _resolve(node: Any, tokens: Sequence[str | int | None]) -> list[Any]:
-    values = [node]
-    for token in tokens:
-        nxt: list[Any] = []
-        for value in values:
-            if token is None and isinstance(value, list):
-                nxt.extend(value)
-            elif isinstance(token, int) and isinstance(value, list):
-                if -len(value) <= token < len(value):
-                    nxt.append(value[token])
-            elif isinstance(token, str) and isinstance(value, dict) and token in value:
-                nxt.append(value[token])
-        values = nxt
-    return values
 
 
 @dataclass(frozen=True)
 class Predicate:
     source: str  # "body" or "query"
-    path: tuple[str | int | None, ...]
+    path: FieldPath
     test: Callable[[list[Any]], bool]
 
     def holds(self, body: Any, query: Mapping[str, str]) -> bool:
-        return self.test(_resolve(body if self.source == "body" else query, self.path))
+        return self.test(self.path.values(body if self.source == "body" else query))
 
 
-def _predicate(source: str, path_text: str, spec: Any) -> Predicate:
-    path = _path(path_text)
+def _predicate(source: str, path: FieldPath, spec: Any) -> Predicate:
     norm: Callable[[Any], Any] = (
         (lambda v: v)
         if source == "body"
@@ -277,7 +249,10 @@ class Script:
         self.rules = tuple(sorted(rules, key=lambda r: (-r.priority, r.index)))
         self.source = source
         self.version = version
+        self.counted = any(rule.counted for rule in self.rules)
+        """Whether answering may need the shared hit counter (a blocking SQLite write)."""
         self._defaults: dict[str, Reply] = {}
+        self._fields = {webhook.command: answer_fields(contract, webhook) for webhook in contract.webhooks}
         for webhook in contract.webhooks:
             body = json.dumps(webhook.default_response, ensure_ascii=False).encode()
             self._defaults[webhook.command] = Reply(200, _json_headers(None, {}, len(body)), body)
@@ -313,7 +288,11 @@ class Script:
         if step.static_body is not None:
             body = step.static_body
         else:
-            body = _body_for(r, step.template, webhook, document, query)
+            fields = None if r.invalid else self._fields[webhook.command]
+            try:
+                body = _body_for(r, step.template, webhook, document, query, fields)
+            except ScriptError as exc:
+                raise ScriptError(f"rule {rule.label!r}: {exc}") from None
         return Reply(
             status=r.status,
             headers=_json_headers(r.content_type, r.headers, len(body)),
@@ -339,8 +318,14 @@ def _template_object(template: jinja2.Template, webhook: Webhook, document: Any,
 
 
 def _body_for(
-    r: Response, template: jinja2.Template | None, webhook: Webhook, document: Any, query: Mapping[str, str]
+    r: Response,
+    template: jinja2.Template | None,
+    webhook: Webhook,
+    document: Any,
+    query: Mapping[str, str],
+    fields: frozenset[str] | None = None,
 ) -> bytes:
+    """The answer's bytes; with `fields`, a template that renders a key outside them is a script failure."""
     if r.raw is not None:
         return r.raw.encode()
     merged: dict[str, Any] = {} if r.replace else dict(webhook.default_response)
@@ -350,6 +335,8 @@ def _body_for(
         rendered = _template_object(template, webhook, document, query)
         if not isinstance(rendered, dict):
             raise ScriptError(f"the template rendered a {type(rendered).__name__}, not a JSON object")
+        if fields is not None:
+            _check_fields(rendered, fields, webhook, "the template rendered")
         merged.update(rendered)
     return json.dumps(merged, ensure_ascii=False).encode()
 
@@ -395,23 +382,108 @@ def compile_script(
             raise ScriptError(
                 f"{where}: unknown command {command!r}; the contract knows {', '.join(contract.commands)}"
             )
+        webhooks = [contract.webhook(command)] if command is not None else list(contract.webhooks)
         predicates: list[Predicate] = []
         for source, conditions in (("body", rule.when.body), ("query", rule.when.query)):
             for path_text, spec in conditions.items():
                 try:
-                    predicates.append(_predicate(source, path_text, spec))
-                except ValueError as exc:
+                    path = FieldPath.parse(path_text)
+                    _check_path(contract, source, path, webhooks)
+                    predicates.append(_predicate(source, path, spec))
+                except (ValueError, ContractError) as exc:
                     raise ScriptError(f"{where}: when.{source}.{path_text}: {exc}") from None
-        webhooks = [contract.webhook(command)] if command is not None else list(contract.webhooks)
         steps = tuple(
-            _compile_step(f"{where}" + (f" step {k}" if rule.sequence is not None else ""), r, webhooks, validator)
+            _compile_step(
+                f"{where}" + (f" sequence[{k}]" if rule.sequence is not None else " respond"), r, webhooks, validator
+            )
             for k, r in enumerate(steps_src)
         )
         compiled.append(CompiledRule(index, label, command, tuple(predicates), steps, rule.times, rule.priority))
     return Script(contract, compiled, document, version)
 
 
+def _check_path(contract: Contract, source: str, path: FieldPath, webhooks: Sequence[Webhook]) -> None:
+    """Refuse a predicate path the deliveries cannot have: a misspelled name would never match."""
+    if source == "query":
+        known = [p.name for p in contract.parameters]
+        if path.text not in known:
+            raise ValueError(f"{path.text!r} is not a query parameter of the contract; it has {', '.join(known)}")
+        return
+    roots = [{"$ref": w.request_ref} for w in webhooks]
+    if any(_schema_has(contract, root, path.segments) for root in roots):
+        return
+    # Name the first segment no request has, so the typo is easy to spot.
+    depth = next(
+        k
+        for k in range(1, len(path.segments) + 1)
+        if not any(_schema_has(contract, r, path.segments[:k]) for r in roots)
+    )
+    wrong = path.segments[depth - 1]
+    prefix = "".join(f"[{s}]" if s == "*" or isinstance(s, int) else f".{s}" for s in path.segments[: depth - 1])
+    where = prefix.lstrip(".") or "the top level"
+    names = "the request of " + (webhooks[0].command if len(webhooks) == 1 else "any webhook")
+    raise ValueError(f"{names} has no field {wrong!r} at {where} (misspelled?); the rule could never match")
+
+
+def _schema_options(contract: Contract, node: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The schemas a value at `node` may follow: `$ref` followed, oneOf/anyOf/allOf branches spread out."""
+    if "$ref" in node:
+        node = contract.resolve(str(node["$ref"]))
+    branches = [*node.get("oneOf", ()), *node.get("anyOf", ()), *node.get("allOf", ())]
+    if not branches:
+        return [node]
+    out = [node] if "properties" in node or "items" in node else []
+    for branch in branches:
+        out.extend(_schema_options(contract, branch))
+    return out
+
+
+def _schema_has(contract: Contract, node: Mapping[str, Any], segments: Sequence[str | int]) -> bool:
+    """Whether some document valid against `node` can have a value at `segments`."""
+    if not segments:
+        return True
+    head, rest = segments[0], segments[1:]
+    for option in _schema_options(contract, node):
+        kind = option.get("type")
+        if isinstance(head, str) and head != "*":
+            properties = option.get("properties")
+            if properties is None:
+                if kind in (None, "object") and "items" not in option:
+                    return True  # a free-form object: any name may be there
+                continue
+            if head in properties and _schema_has(contract, properties[head], rest):
+                return True
+            extra = option.get("additionalProperties")
+            if isinstance(extra, Mapping) and _schema_has(contract, extra, rest):
+                return True
+        elif "items" in option:
+            if _schema_has(contract, option["items"], rest):
+                return True
+        elif kind in (None, "array") and "properties" not in option:
+            return True
+    return False
+
+
+def answer_fields(contract: Contract, webhook: Webhook) -> frozenset[str]:
+    """The fields the contract defines for the answer to `webhook` (its response schema's `properties`)."""
+    return frozenset(contract.resolve(webhook.response_ref).get("properties", {}))
+
+
+def _check_fields(answer: Mapping[str, Any], fields: frozenset[str], webhook: Webhook, what: str) -> None:
+    """Refuse a key the answer schema does not define: the schemas are open, so a typo would pass them."""
+    unknown = sorted(set(answer) - fields)
+    if unknown:
+        raise ScriptError(
+            f"{what} {unknown[0]!r}, which is not a field of the answer to {webhook.command}"
+            f" (it has {', '.join(sorted(fields))}; add invalid: true to send it deliberately)"
+        )
+
+
 def _compile_step(where: str, r: Response, webhooks: Sequence[Webhook], validator: ResponseChecker) -> _Step:
+    if r.body and not r.invalid:
+        for webhook in webhooks:
+            fields = answer_fields(validator.contract, webhook)
+            _check_fields(r.body, fields, webhook, f"{where}: body has")
     template = None
     if r.template is not None:
         try:
@@ -443,7 +515,10 @@ def _compile_step(where: str, r: Response, webhooks: Sequence[Webhook], validato
         if template is not None:
             for example in webhook.examples:
                 try:
-                    samples.append(json.loads(_body_for(r, template, webhook, dict(example.value), {})))
+                    rendered = _body_for(
+                        r, template, webhook, dict(example.value), {}, answer_fields(validator.contract, webhook)
+                    )
+                    samples.append(json.loads(rendered))
                 except (ScriptError, jinja2.TemplateError) as exc:
                     raise ScriptError(f"{where}: template fails on example {example.name!r}: {exc}") from None
         else:

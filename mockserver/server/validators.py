@@ -30,9 +30,19 @@ from starlette.types import Receive, Scope
 from mockserver.contract import Contract, Parameter, UnknownCommand, Webhook
 from mockserver.schema import RequestSchemaValidator, Violation, make_validator, violations_of
 from mockserver.server.problems import Problem
-from mockserver.signing import Signer
+from mockserver.signing import SignatureCheck, Signer
+from mockserver.validation import command_mismatch
 
-__all__ = ["CheckedDelivery", "DeliveryChecks", "Query", "SchemaCheck", "parse_query", "validator_map"]
+__all__ = [
+    "CheckedDelivery",
+    "DeliveryChecks",
+    "Query",
+    "SchemaCheck",
+    "checked_from_scope",
+    "parse_query",
+    "signature_from_scope",
+    "validator_map",
+]
 
 _INTEGER = re.compile(r"-?[0-9]{1,30}")
 _NUMBER = re.compile(r"-?[0-9]{1,30}(\.[0-9]{1,30})?([eE][-+]?[0-9]{1,3})?")
@@ -165,7 +175,6 @@ class DeliveryChecks:
         self.signer = Signer(token, rule=contract.signing)
         self.sdkappid = sdkappid
         self._params: tuple[Parameter, ...] = contract.parameters
-        self._command_param = contract.parameter("command").name
         self._app_param = contract.parameter("app-id").name
         query_schema = {
             "type": "object",
@@ -180,8 +189,11 @@ class DeliveryChecks:
         self._any_event = SchemaCheck({"$ref": contract.request_schema_ref}, contract, "body")
 
     # ------------------------------------------------------------------ query
-    def check_query(self, query: Mapping[str, str]) -> None:
-        """Query schema, then signature, then app ID; raises `Problem` on the first failing stage."""
+    def check_query(self, query: Mapping[str, str]) -> SignatureCheck:
+        """Query schema, then signature, then app ID; raises `Problem` on the first failing stage.
+
+        Returns the signature verdict so the journal records it without verifying twice.
+        """
         typed: dict[str, Any] = {}
         found: list[Violation] = []
         faults = query.faults if isinstance(query, Query) else {}
@@ -213,6 +225,7 @@ class DeliveryChecks:
         if self.sdkappid is not None and str(typed.get(self._app_param)) != self.sdkappid:
             detail = f"{self._app_param} {typed.get(self._app_param)} is not this app's SDKAppID"
             raise Problem(403, detail, f"query.{self._app_param}", (Violation(f"query.{self._app_param}", detail),))
+        return check
 
     # ------------------------------------------------------------------- body
     def check_body(self, query: Mapping[str, str], raw: bytes) -> CheckedDelivery:
@@ -221,21 +234,20 @@ class DeliveryChecks:
         if not isinstance(document, dict):
             raise Problem(400, f"the body must be a JSON object, not {_json_type(document)}", "body")
         tag = document.get(self.contract.command_field)
+        mismatch = command_mismatch(self.contract, query, document)
+        also = [mismatch] if mismatch is not None else []  # every violation, as `validate` lists them
         try:
             webhook = self.contract.webhook(tag)
         except UnknownCommand:
             found = self._any_event.violations(document) or [
                 Violation(f"body.{self.contract.command_field}", f"{tag!r} is not a command of the contract")
             ]
-            raise Problem.from_violations(400, found) from None
+            raise Problem.from_violations(400, [*found, *also]) from None
         found = self._events[webhook.command].violations(document)
         if found:
-            raise Problem.from_violations(400, found)
-        in_query = query.get(self._command_param)
-        if in_query is not None and in_query != tag:
-            field = f"query.{self._command_param}"
-            detail = f"{in_query!r} does not match the body's {self.contract.command_field} {tag!r}"
-            raise Problem(400, detail, field, (Violation(field, detail),))
+            raise Problem.from_violations(400, [*found, *also])
+        if mismatch is not None:
+            raise Problem(400, mismatch.reason, mismatch.field, (mismatch,))
         return CheckedDelivery(webhook, dict(query), document)
 
     def check(self, query: Mapping[str, str], raw: bytes) -> CheckedDelivery:
@@ -300,6 +312,7 @@ def _reject_constant(name: str) -> Any:
 
 # ----------------------------------------------------------------- connexion
 _STATE_KEY = "mockserver.delivery"
+_SIGNATURE_KEY = "mockserver.signature"
 
 
 class _ContractParameterValidator:
@@ -311,7 +324,8 @@ class _ContractParameterValidator:
         pass
 
     def validate(self, scope: Scope) -> None:
-        self.checks.check_query(parse_query(scope.get("query_string", b"")))
+        check = self.checks.check_query(parse_query(scope.get("query_string", b"")))
+        scope.setdefault("state", {})[_SIGNATURE_KEY] = check
 
 
 class _ContractBodyValidator(AbstractRequestBodyValidator):  # type: ignore[misc]
@@ -338,6 +352,12 @@ def checked_from_scope(scope: Scope) -> CheckedDelivery | None:
     """The delivery connexion's body validator checked, if it ran."""
     found = scope.get("state", {}).get(_STATE_KEY)
     return found if isinstance(found, CheckedDelivery) else None
+
+
+def signature_from_scope(scope: Scope) -> SignatureCheck | None:
+    """The signature verdict connexion's parameter validator reached, if it got that far."""
+    found = scope.get("state", {}).get(_SIGNATURE_KEY)
+    return found if isinstance(found, SignatureCheck) else None
 
 
 def validator_map(checks: DeliveryChecks) -> dict[str, Any]:
