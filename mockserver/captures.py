@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mockserver.jsontext import JSONTextError, loads_strict
+
 __all__ = ["STDIN", "CaptureError", "CapturedDelivery", "read_captures", "read_raw_body"]
 
 
@@ -49,22 +51,12 @@ def _query_of(raw: Any) -> dict[str, str] | str:
     return query
 
 
-def _not_json(constant: str) -> Any:
-    raise ValueError(f"{constant} is not JSON (Python writes it for a float that is not a number)")
-
-
 def _delivery(source: str, number: int, text: str) -> CapturedDelivery:
     try:
-        record = json.loads(text, parse_constant=_not_json)
-    except RecursionError:
-        return CapturedDelivery(source, number, error="the JSON is nested too deeply")
-    except ValueError as exc:
-        if not isinstance(exc, json.JSONDecodeError):
-            return CapturedDelivery(source, number, error=str(exc))
-        # A line cut short ends inside a string or right where more JSON was expected.
-        truncated = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
-        hint = " (the line looks truncated)" if truncated else ""
-        return CapturedDelivery(source, number, error=f"not valid JSON: {exc.msg} (column {exc.colno}){hint}")
+        record = loads_strict(text)
+    except JSONTextError as exc:
+        hint = " (the line looks truncated)" if exc.truncated else ""
+        return CapturedDelivery(source, number, error=f"{exc}{hint}")
     if not isinstance(record, dict):
         return CapturedDelivery(
             source, number, error=f'expected an object with "query" and "body", got {type(record).__name__}'
@@ -82,7 +74,7 @@ def _delivery(source: str, number: int, text: str) -> CapturedDelivery:
     if "raw_body" in record:
         if not isinstance(record["raw_body"], str):
             return CapturedDelivery(source, number, error='"raw_body" must be a string')
-        body = record["raw_body"].encode("utf-8", "surrogateescape")
+        body = record["raw_body"].encode()  # no lone surrogates: `loads_strict` refuses them
     else:
         body = json.dumps(record["body"], ensure_ascii=False).encode()
     content_type = str(record.get("content_type", "application/json"))

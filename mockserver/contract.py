@@ -47,13 +47,19 @@ class ContractError(Exception):
 class UnknownCommand(KeyError):
     """A CallbackCommand the contract does not describe."""
 
-    def __init__(self, command: object, known: tuple[str, ...]) -> None:
+    def __init__(self, command: object, known: tuple[str, ...], names: tuple[str, ...] = ()) -> None:
         super().__init__(command)
         self.command = command
         self.known = known
+        self.names = names
+        """The event names of `known`, in the same order (accepted wherever a command is)."""
 
     def __str__(self) -> str:
-        return f"unknown CallbackCommand {self.command!r}; the contract knows {', '.join(self.known)}"
+        if len(self.names) == len(self.known):
+            listed = ", ".join(f"{name} ({known})" for name, known in zip(self.names, self.known, strict=True))
+        else:
+            listed = ", ".join(self.known)
+        return f"unknown CallbackCommand {self.command!r}; the contract knows {listed}"
 
 
 @dataclass(frozen=True)
@@ -238,7 +244,7 @@ class Contract:
         try:
             return self._by_command[command]  # type: ignore[index]
         except (KeyError, TypeError):
-            raise UnknownCommand(command, self.commands) from None
+            raise UnknownCommand(command, self.commands, tuple(w.name for w in self.webhooks)) from None
 
     def webhook_named(self, name: str) -> Webhook:
         """The webhook whose event schema is `name` (e.g. ``BeforeAddSubscriber``), or by command."""

@@ -31,7 +31,9 @@ class ResponseChecker:
         try:
             return self._validators[command]
         except KeyError:
-            raise UnknownCommand(command, self.contract.commands) from None
+            raise UnknownCommand(
+                command, self.contract.commands, tuple(w.name for w in self.contract.webhooks)
+            ) from None
 
     def check(self, command: str, status: int, body: bytes, content_type: str | None = None) -> list[Violation]:
         """Whether an answer to `command` is one the Chat backend counts as a conforming success."""

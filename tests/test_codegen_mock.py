@@ -11,9 +11,8 @@ from oa_webhooks import RESPONSE_TYPES, decode_event, encode
 from oa_webhooks.client import StatusError, WebhookClient
 
 from mockserver.contract import load_contract
+from mockserver.server import MockServer, ServerConfig
 from tests.servers import serve
-
-server = pytest.importorskip("mockserver.server")
 
 CONTRACT = load_contract()
 APP_ID = int(CONTRACT.parameter("app-id").example)
@@ -25,8 +24,8 @@ CASES = [pytest.param(w, e, id=e.name) for w in CONTRACT.webhooks for e in w.exa
 def mock(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str | None]]:
     token = TOKEN if request.param == "signed" else None
     journal = Path(tmp_path_factory.mktemp("journal")) / "journal.sqlite"
-    config = server.ServerConfig(journal=str(journal), sdkappid=str(APP_ID), token=token)
-    with serve(server.MockServer(config)) as url:
+    config = ServerConfig(journal=str(journal), sdkappid=str(APP_ID), token=token)
+    with serve(MockServer(config)) as url:
         yield url, token
 
 

@@ -16,6 +16,7 @@ PACKAGE = ROOT / "mockserver"
 
 LAYERS: dict[str, int] = {
     "contract": 0,
+    "jsontext": 0,
     "schema": 1,
     "signing": 1,
     "captures": 1,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from oa_webhooks.server import DefaultWebhookHandler, create_app
 
-from mockserver.contract import load_contract
+from mockserver.contract import bundled_contract_path, load_contract
 from tests.servers import serve
 
 CONTRACT = load_contract()
@@ -83,6 +83,29 @@ def test_usage_errors_exit_2_without_a_traceback(url: str) -> None:
         result = send(*args)
         assert result.returncode == 2, result.stderr
         assert mentioned in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_unknown_command_lists_each_event_name_with_its_command(url: str) -> None:
+    result = send("NoSuchEvent", "--url", url)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    message = " ".join(result.stderr.split())  # click wraps long lines
+    for hook in CONTRACT.webhooks:
+        assert f"{hook.name} ({hook.command})" in message
+        assert send(hook.name, "--url", url, "--token", TOKEN).returncode == 0  # the listed name is accepted
+
+
+def test_spec_must_be_the_contract_the_client_was_generated_from(url: str, tmp_path: Path) -> None:
+    hook = CONTRACT.webhooks[0]
+    same = send(hook.name, "--url", url, "--token", TOKEN, "--spec", str(bundled_contract_path()), "--json")
+    assert same.returncode == 0, same.stdout + same.stderr
+    document = json.loads(json.dumps(CONTRACT.document))
+    document["info"]["version"] += "-edited"
+    other = tmp_path / "edited.json"
+    other.write_text(json.dumps(document), encoding="utf-8")
+    result = send(hook.name, "--url", url, "--token", TOKEN, "--spec", str(other))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "--spec" in result.stderr and "regenerate" in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""  # refused before anything was sent
 
 
 def test_unreachable_url_exits_1() -> None:

@@ -11,6 +11,7 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ import httpx
 import pytest
 import yaml
 
-from mockserver.server.journal import Journal, Record
+from mockserver.server.journal import Journal, JournalError, Record
 from mockserver.server.testing import RunningServer, start_server
 from tests.test_server_support import contract, deliver, query_for
 
@@ -277,3 +278,31 @@ def test_a_catastrophic_script_regex_fails_fast_and_does_not_stall_the_server(fr
     assert deliver(fresh.url, _body(), command=WEBHOOK.command, timeout=5).status_code == 200
     (record,) = fresh.requests(command=command)
     assert record["errors"][0]["field"] == "script"
+
+
+def test_the_journal_counts_what_it_cannot_store_and_a_stuck_writer_is_an_error(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "journal.sqlite3")
+    try:
+
+        class Unstorable(Record):
+            def row(self) -> Any:
+                raise ValueError("cannot be encoded")
+
+        def record(cls: type[Record] = Record) -> Record:
+            return cls(received=1.0, method="POST", path="/", query={}, headers={}, body=b"{}")
+
+        journal.append(record(Unstorable))
+        journal.append(record())
+        journal.flush()
+        assert journal.dropped == 1 and journal.count() == 1
+        stuck = threading.Event()
+        real_insert = journal._insert
+        journal._insert = lambda conn, records: stuck.wait(10)  # type: ignore[method-assign]
+        journal.append(record())
+        with pytest.raises(JournalError, match="not caught up"):
+            journal.flush(timeout=0.2)
+        journal._insert = real_insert  # type: ignore[method-assign]
+        stuck.set()
+        journal.flush()
+    finally:
+        journal.close()

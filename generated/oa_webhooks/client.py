@@ -183,19 +183,23 @@ def _judge_after_official_account_destroyed(
     return Outcome(True, "an after webhook: the Chat backend ignores the answer")
 
 
+_MEANINGS_BEFORE_ADD_SUBSCRIBER: Final[Mapping[int, str]] = {
+    0: "Continue adding the subscribers, except those in RefusedSubscribers_Account.",
+    1: "Reject the whole request.",
+}
+"""What each `error_code` answering `OfficialAccount.CallbackBeforeAddSubscriber` means to the Chat
+backend (`x-vendor-values`)."""
+
+
 def _judge_before_add_subscriber(event: BeforeAddSubscriber, answer: BeforeAddSubscriberResponse) -> Outcome:
-    requested_1 = {item.subscriber_account for item in event.subscribe_account_list}
+    requested = {item.subscriber_account for item in event.subscribe_account_list}
     if not isinstance(answer.refused_subscribers_account, msgspec.UnsetType):
         for index, value in enumerate(answer.refused_subscribers_account):
-            if value not in requested_1:
+            if value not in requested:
                 reason = f"{value!r} is not in the request's SubscribeAccountList[*].Subscriber_Account"
                 raise _Violation(reason, f"$.RefusedSubscribers_Account[{index}]")
-    meanings = {
-        0: "Continue adding the subscribers, except those in RefusedSubscribers_Account.",
-        1: "Reject the whole request.",
-    }
     code = answer.error_code
-    detail = meanings.get(code, f"error code {code} is not a value the vendor defines")
+    detail = _MEANINGS_BEFORE_ADD_SUBSCRIBER.get(code, f"error code {code} is not a value the vendor defines")
     allowed = code in {0}  # x-vendor-values: outcome allow
     refused = answer.refused_subscribers_account
     listed = () if isinstance(refused, msgspec.UnsetType) else tuple(refused)
@@ -246,17 +250,28 @@ def _interpret(
     if status != 200:
         raise StatusError(command, status, body)
     try:
-        msgspec.json.decode(body)
-    except msgspec.DecodeError as exc:
-        raise NotJSONError(command, body, str(exc)) from None
-    try:
         answer = decode(body, kind)
-        outcome = judge(event, answer)
     except PayloadError as exc:
+        reason = _json_error(body)
+        if reason is not None:
+            raise NotJSONError(command, body, reason) from None
         raise ContractViolation(command, exc.reason, exc.path) from None
+    try:
+        outcome = judge(event, answer)
     except _Violation as exc:
         raise ContractViolation(command, exc.reason, exc.path) from None
     return Reply(command, answer, status, elapsed, outcome)
+
+
+def _json_error(body: bytes) -> str | None:
+    """Why an answer the response type refused is not JSON at all; None when it is JSON (of the wrong shape)."""
+    try:
+        msgspec.json.decode(body)
+    except RecursionError:
+        return None  # JSON, nested deeper than the decoder goes: `decode` already said so
+    except msgspec.DecodeError as exc:
+        return str(exc)
+    return None
 
 
 class _Sender:

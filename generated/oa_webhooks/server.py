@@ -122,31 +122,51 @@ class WebhookHandler(Protocol):
         ...
 
 
+# The default success answers (each response schema's `example`), decoded once at import.
+_DEFAULT_AFTER_OFFICIAL_ACCOUNT_FULL: Final = decode(
+    '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', AfterOfficialAccountFullResponse
+)
+_DEFAULT_AFTER_DELETE_SUBSCRIBER: Final = decode(
+    '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', AfterDeleteSubscriberResponse
+)
+_DEFAULT_AFTER_OFFICIAL_ACCOUNT_DESTROYED: Final = decode(
+    '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', AfterOfficialAccountDestroyedResponse
+)
+_DEFAULT_BEFORE_ADD_SUBSCRIBER: Final = decode(
+    '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', BeforeAddSubscriberResponse
+)
+_DEFAULT_AFTER_SEND_MSG: Final = decode('{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', AfterSendMsgResponse)
+
+
 class DefaultWebhookHandler:
-    """Answers every webhook with its default success answer; override the methods you handle."""
+    """Answers every webhook with its default success answer; override the methods you handle.
+
+    Each call returns a fresh copy of the answer decoded at import: structs are mutable, and a
+    subclass may change the answer it got from `super()`.
+    """
 
     async def after_official_account_full(
         self, event: AfterOfficialAccountFull, ctx: CallbackContext
     ) -> AfterOfficialAccountFullResponse:
-        return decode('{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', AfterOfficialAccountFullResponse)
+        return msgspec.structs.replace(_DEFAULT_AFTER_OFFICIAL_ACCOUNT_FULL)
 
     async def after_delete_subscriber(
         self, event: AfterDeleteSubscriber, ctx: CallbackContext
     ) -> AfterDeleteSubscriberResponse:
-        return decode('{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', AfterDeleteSubscriberResponse)
+        return msgspec.structs.replace(_DEFAULT_AFTER_DELETE_SUBSCRIBER)
 
     async def after_official_account_destroyed(
         self, event: AfterOfficialAccountDestroyed, ctx: CallbackContext
     ) -> AfterOfficialAccountDestroyedResponse:
-        return decode('{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', AfterOfficialAccountDestroyedResponse)
+        return msgspec.structs.replace(_DEFAULT_AFTER_OFFICIAL_ACCOUNT_DESTROYED)
 
     async def before_add_subscriber(
         self, event: BeforeAddSubscriber, ctx: CallbackContext
     ) -> BeforeAddSubscriberResponse:
-        return decode('{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', BeforeAddSubscriberResponse)
+        return msgspec.structs.replace(_DEFAULT_BEFORE_ADD_SUBSCRIBER)
 
     async def after_send_msg(self, event: AfterSendMsg, ctx: CallbackContext) -> AfterSendMsgResponse:
-        return decode('{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', AfterSendMsgResponse)
+        return msgspec.structs.replace(_DEFAULT_AFTER_SEND_MSG)
 
 
 _Route = Callable[[WebhookHandler, bytes, CallbackContext], Awaitable[bytes]]

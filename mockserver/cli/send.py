@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import click
@@ -19,7 +19,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from mockserver.contract import ContractError, UnknownCommand, Webhook, load_contract
+from mockserver.cli.options import load_spec, spec_option
+from mockserver.contract import Contract, UnknownCommand, Webhook
+
+if TYPE_CHECKING:  # the generated package is imported when the command runs: `--help` stays fast
+    from oa_webhooks.client import Outcome, Reply
 
 __all__ = ["command"]
 
@@ -39,6 +43,19 @@ def _body(webhook: Webhook, example: str | None, body: str | None) -> bytes:
         except OSError as exc:
             raise click.BadParameter(f"cannot read {body[1:]}: {exc.strerror}", param_hint="--body") from None
     return body.encode()
+
+
+def _check_generated(contract: Contract, spec: Path | None) -> None:
+    """Refuse a contract the generated client was not made from: it would send and judge another API."""
+    from oa_webhooks import CONTRACT_FINGERPRINT
+
+    if contract.fingerprint != CONTRACT_FINGERPRINT:
+        raise click.BadParameter(
+            f"{spec or 'the bundled contract'} is not the contract oa_webhooks was generated from"
+            f" (fingerprint {contract.fingerprint[:12]}, the package's {CONTRACT_FINGERPRINT[:12]});"
+            " regenerate it: mockserver generate python --spec FILE --out DIR",
+            param_hint="--spec",
+        )
 
 
 def _check_url(url: str) -> None:
@@ -61,6 +78,7 @@ def _check_url(url: str) -> None:
 @click.option("--token", help="Sign the delivery with this webhook token (default: unsigned).")
 @click.option("--timeout", type=click.FloatRange(min=0.01), help="Seconds to wait (default: the contract's).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON verdict instead of a table.")
+@spec_option("send by (it must be the one oa_webhooks was generated from)")
 def command(
     command_name: str,
     url: str,
@@ -70,6 +88,7 @@ def command(
     token: str | None,
     timeout: float | None,
     as_json: bool,
+    spec: Path | None,
 ) -> None:
     """Deliver one webhook to URL the way the Chat backend does, and judge the answer.
 
@@ -85,15 +104,14 @@ def command(
     from oa_webhooks.client import DeliveryError, WebhookClient
 
     _check_url(url)
+    contract = load_spec(spec)
+    _check_generated(contract, spec)
     try:
-        contract = load_contract()
         webhook = contract.webhook_named(command_name)
     except UnknownCommand as exc:
         raise click.BadParameter(str(exc), param_hint="COMMAND") from None
-    except ContractError as exc:
-        raise click.UsageError(str(exc)) from None
     kind = EVENT_TYPES.get(webhook.command)
-    if kind is None:
+    if kind is None:  # pragma: no cover - the fingerprint check refuses a package this stale first
         raise click.UsageError(f"the generated package has no {webhook.command}: regenerate it (mockserver generate)")
     try:
         event = decode(_body(webhook, example, body), kind)
@@ -115,14 +133,21 @@ def command(
         except DeliveryError as exc:
             _report(console, as_json, webhook.command, url, token is not None, None, str(exc), exc.outcome)
             raise SystemExit(1) from None
-    answer = json.loads(encode(reply.response))
+    answer: dict[str, Any] = json.loads(encode(reply.response))
     _report(console, as_json, webhook.command, url, token is not None, reply, answer, reply.outcome)
 
 
 def _report(
-    console: Console, as_json: bool, command: str, url: str, signed: bool, reply: Any, answer: Any, outcome: Any
+    console: Console,
+    as_json: bool,
+    command: str,
+    url: str,
+    signed: bool,
+    reply: Reply[Any] | None,
+    answer: dict[str, Any] | str,
+    outcome: Outcome,
 ) -> None:
-    delivered = reply is not None
+    """Print the verdict: the typed answer of a delivery (`reply`), or why it failed (`answer` is then the error)."""
     if as_json:
         click.echo(
             json.dumps(
@@ -130,9 +155,9 @@ def _report(
                     "command": command,
                     "url": url,
                     "signed": signed,
-                    "delivered": delivered,
-                    "status": reply.status if delivered else None,
-                    "response" if delivered else "error": answer,
+                    "delivered": reply is not None,
+                    "status": reply.status if reply is not None else None,
+                    "response" if reply is not None else "error": answer,
                     "outcome": {"allowed": outcome.allowed, "detail": outcome.detail, "refused": list(outcome.refused)},
                 },
                 ensure_ascii=False,
@@ -143,7 +168,7 @@ def _report(
     table.add_row("command", escape(command))
     table.add_row("url", escape(url))
     table.add_row("signed", "yes" if signed else "no")
-    if delivered:
+    if reply is not None:
         table.add_row("status", f"{reply.status} in {reply.elapsed * 1000:.1f} ms")
         table.add_row(
             "response", escape(f"{type(reply.response).__name__} {msgspec.json.encode(reply.response).decode()}")

@@ -29,7 +29,7 @@ from hypothesis import seed as hypothesis_seed
 from schemathesis import GenerationMode
 
 from mockserver.contract import Contract, Webhook
-from mockserver.signing import compute_signature
+from mockserver.signing import Clock, Signer
 
 __all__ = [
     "UNKNOWN_TARGET",
@@ -76,29 +76,29 @@ class Auth(enum.Enum):
 
 @dataclass(frozen=True)
 class Signing:
-    """The backend's credentials as the fuzzer knows them; either may be absent."""
+    """The backend's credentials as the fuzzer knows them (either may be absent), and how to forge them.
 
-    token: str | None
+    The arithmetic and the rule (algorithm, parameter names, replay window) belong to the
+    kit's `Signer`; this class only decides which forgery each probe gets.
+    """
+
+    signer: Signer
     app_id: str | None
-    signature_parameter: str
-    timestamp_parameter: str
     app_id_parameter: str
-    replay_window: float
-    algorithm: str = "sha256"
-    clock: Callable[[], float] = time.time
 
     @classmethod
-    def for_contract(cls, contract: Contract, token: str | None, app_id: str | None) -> Signing:
-        rule = contract.signing
+    def for_contract(
+        cls, contract: Contract, token: str | None, app_id: str | None, clock: Clock = time.time
+    ) -> Signing:
         return cls(
-            token=token,
+            signer=Signer(token, rule=contract.signing, clock=clock),
             app_id=app_id,
-            signature_parameter=rule.signature_parameter,
-            timestamp_parameter=rule.timestamp_parameter,
             app_id_parameter=contract.parameter("app-id").name,
-            replay_window=rule.replay_window_seconds,
-            algorithm=rule.algorithm,
         )
+
+    @property
+    def token(self) -> str | None:
+        return self.signer.token
 
     def foreign_app_id(self) -> str:
         """An app id that is certainly not the backend's, with the same shape."""
@@ -108,20 +108,20 @@ class Signing:
 
     def apply(self, query: dict[str, Any], auth: Auth) -> None:
         """Sign `query` in place, right before sending (timestamps go stale, cases are replayed)."""
-        query.pop(self.signature_parameter, None)
-        query.pop(self.timestamp_parameter, None)
+        signer = self.signer
+        query.pop(signer.signature_parameter, None)
+        query.pop(signer.timestamp_parameter, None)
         if auth is Auth.FOREIGN_APP:
             query[self.app_id_parameter] = self.foreign_app_id()
-        if self.token is None:
+        if signer.token is None:
             return
-        now = int(self.clock())
-        if auth is Auth.STALE_TIMESTAMP:
-            now -= int(self.replay_window) + 300
-        query[self.timestamp_parameter] = str(now)
+        if auth is Auth.WRONG_SIGNATURE:
+            signer = Signer(signer.token + "-not-the-token", rule=signer.rule, clock=signer.clock)
+        stale = int(signer.clock()) - int(signer.replay_window) - 300 if auth is Auth.STALE_TIMESTAMP else None
+        signed = signer.sign(request_time=stale)
         if auth is Auth.MISSING_SIGNATURE:
-            return
-        token = self.token + "-not-the-token" if auth is Auth.WRONG_SIGNATURE else self.token
-        query[self.signature_parameter] = compute_signature(token, now, self.algorithm)
+            del signed[signer.signature_parameter]
+        query.update(signed)
 
 
 @dataclass

@@ -12,9 +12,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
-import json
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +26,8 @@ from jsonschema import Draft4Validator, draft4_format_checker
 from jsonschema.exceptions import best_match
 from starlette.types import Scope
 
+from mockserver.jsontext import JSONTextError, loads_strict
+from mockserver.schema import format_path
 from mockserver.server.journal import Record
 from mockserver.server.problems import PROBLEM_JSON, Problem
 from mockserver.server.scripts import Script, ScriptError
@@ -124,13 +125,6 @@ def _bad_request(field: str, reason: str) -> ProblemException:
     return ProblemException(status=400, title="Bad Request", detail=f"{field}: {reason}", ext={"field": field})
 
 
-def _field(root: str, path: Iterable[Any]) -> str:
-    out = root
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out
-
-
 class _JSONBody(JSONRequestBodyValidator):  # type: ignore[misc]
     """connexion's JSON body validator, with the kit's refusals.
 
@@ -144,13 +138,9 @@ class _JSONBody(JSONRequestBodyValidator):  # type: ignore[misc]
         if not raw:
             return None
         try:
-            return json.loads(raw.decode(self._encoding), parse_constant=_not_json, parse_float=_finite)
-        except UnicodeDecodeError as exc:
-            raise _bad_request("body", f"the body is not UTF-8: {exc.reason} at byte {exc.start}") from None
-        except RecursionError:
-            raise _bad_request("body", "the body nests arrays/objects too deeply to decode") from None
-        except ValueError as exc:
-            raise _bad_request("body", f"the body is not valid JSON: {exc}") from None
+            return loads_strict(raw)
+        except JSONTextError as exc:
+            raise _bad_request("body", f"the body is {exc}") from None
 
     def _validate(self, body: Any) -> dict[str, Any] | None:
         if body is None:
@@ -161,7 +151,7 @@ class _JSONBody(JSONRequestBodyValidator):  # type: ignore[misc]
             raise _bad_request("body", "the body nests arrays/objects too deeply to check") from None
         error = best_match(errors)
         if error is not None:
-            raise _bad_request(_field("body", error.absolute_path), error.message)
+            raise _bad_request(format_path("body", error.absolute_path), error.message)
         return None
 
 
@@ -189,17 +179,6 @@ class _Parameters(ParameterValidator):  # type: ignore[misc]
                 error = check(param, request)
                 if error:
                     raise _bad_request(f"{kind}.{param['name']}", error)
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"the number {text[:40]} is out of range")
-    return value
-
-
-def _not_json(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
 
 
 def allowed_methods(document: dict[str, Any]) -> dict[str, str]:

@@ -212,6 +212,8 @@ class Journal:
         self._writer = threading.Thread(target=self._write_loop, name="mockserver-journal", daemon=True)
         self._writer.start()
         self._closed = False
+        self.dropped = 0
+        """Deliveries this process could not store (each is logged with its traceback)."""
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
@@ -243,8 +245,7 @@ class Journal:
                     stop = True
         conn.close()
 
-    @staticmethod
-    def _insert(conn: sqlite3.Connection, records: list[Record]) -> None:
+    def _insert(self, conn: sqlite3.Connection, records: list[Record]) -> None:
         """Insert a batch; a record that cannot be stored is logged, and never stops the writer.
 
         The writer thread is the journal: if it died, every later delivery would be lost and
@@ -264,15 +265,21 @@ class Journal:
                 with _transaction(conn):
                     conn.execute(_INSERT, record.row())
             except Exception:
+                self.dropped += 1
                 logger.exception("the journal could not store a delivery (%s %s)", record.method, record.path)
 
     def flush(self, timeout: float = 30.0) -> None:
-        """Return once every record appended before the call is committed."""
+        """Return once every record appended before the call is committed.
+
+        Readers rely on "flushed means complete", so a writer that has not caught up within
+        `timeout` is an error, not a short answer.
+        """
         if self._closed:
             return
         done = threading.Event()
         self._queue.put(done)
-        done.wait(timeout)
+        if not done.wait(timeout):
+            raise JournalError(f"the journal writer has not caught up within {timeout:g} s")
 
     def close(self) -> None:
         """Drain the queue, stop the writer, close the connections."""
@@ -281,6 +288,8 @@ class Journal:
         self._closed = True
         self._queue.put(_STOP)
         self._writer.join(30)
+        if self.dropped:
+            logger.error("the journal could not store %d deliveries (see the log above)", self.dropped)
         with self._read_lock:
             self._read.close()
 

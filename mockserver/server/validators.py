@@ -14,7 +14,6 @@ exactly the same code as one taken by the server's direct lane.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -23,11 +22,11 @@ from typing import Any, ClassVar
 from urllib.parse import unquote_to_bytes
 
 import jsonschema_rs
-import msgspec
 from connexion.validators import AbstractRequestBodyValidator
 from starlette.types import Receive, Scope
 
 from mockserver.contract import Contract, Parameter, UnknownCommand, Webhook
+from mockserver.jsontext import JSONTextError, loads_strict
 from mockserver.schema import RequestSchemaValidator, Violation, make_validator, violations_of
 from mockserver.server.problems import Problem
 from mockserver.signing import SignatureCheck, Signer
@@ -276,38 +275,12 @@ def _decode(raw: bytes) -> Any:
     if not raw:
         raise Problem(400, "the request body is required", "body")
     try:
-        return msgspec.json.decode(raw)
-    except RecursionError:
-        raise Problem(400, _TOO_DEEP, "body") from None
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-        strict = str(exc)  # msgspec is stricter than `json` (1e999, lone surrogates): keep its reason
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise Problem(
-            400, f"the body is not UTF-8: byte {exc.start} ({raw[exc.start]:#04x}) {exc.reason}", "body"
-        ) from None
-    try:
-        json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
-    except RecursionError:
-        raise Problem(400, _TOO_DEEP, "body") from None
-    except ValueError as exc:
-        raise Problem(400, f"the body is not valid JSON: {exc}", "body") from None
-    raise Problem(400, f"the body is not valid JSON: {strict}", "body")
+        return loads_strict(raw)
+    except JSONTextError as exc:
+        raise Problem(400, f"the body is {exc}", "body") from None
 
 
-_TOO_DEEP = "the body nests arrays/objects too deeply to decode"
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"the number {_shown(text)} is out of range")
-    return value
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
+_TOO_DEEP = "the body nests arrays/objects too deeply to check"
 
 
 # ----------------------------------------------------------------- connexion

@@ -1,0 +1,99 @@
+"""Strict JSON text: what the kit accepts as a JSON document, and one sentence on why not.
+
+Python's `json` takes `NaN`, `Infinity` and `1e999` (as infinity) and lone UTF-16 surrogates,
+none of which a JSON peer (or msgspec, or the vendor) would produce or accept; and each decoder
+fails on deep nesting in its own way (`RecursionError`, a 500 if it escapes). Every place that
+reads JSON from outside (the server's deliveries, the admin API, capture files) goes through
+`loads_strict`, so they all refuse the same texts with the same reasons.
+
+msgspec decodes first: it is strict and fast. Only when it says no is the text read again
+(UTF-8, then `json` with the non-standard constants refused) to find a reason a person can act
+on, with a position: msgspec's own reasons are terse ("Input data was truncated" for a lone
+surrogate).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import msgspec
+
+__all__ = ["JSONTextError", "loads_strict"]
+
+
+class JSONTextError(ValueError):
+    """The text is not strict JSON; `str()` is a phrase that completes "the body is ..."."""
+
+    def __init__(self, reason: str, *, truncated: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.truncated = truncated
+        """The text looks cut short (it ends inside a string, or where more JSON was expected)."""
+
+
+_TOO_DEEP = "nested too deeply to decode (arrays/objects about 1000 levels deep)"
+
+_LONE_SURROGATE = re.compile(
+    r"(?<!\\)(?:\\\\)*(\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+)
+
+
+def loads_strict(data: bytes | str) -> Any:
+    """The JSON value in `data`, or `JSONTextError` saying why it is not strict JSON.
+
+    Refused: text that is not UTF-8, empty text, syntax errors, `NaN`/`Infinity`, numbers out of
+    the float range (`1e999`), lone surrogate escapes (`"\\ud800"`) and nesting deeper than
+    the decoder's stack.
+    """
+    try:
+        return msgspec.json.decode(data)
+    except RecursionError:
+        raise JSONTextError(_TOO_DEEP) from None
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        terse = str(exc)
+    raise _explain(data, terse)
+
+
+def _explain(data: bytes | str, terse: str) -> JSONTextError:
+    """The most useful reason msgspec's refusal of `data` can be given."""
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return JSONTextError(f"not UTF-8: byte {exc.start} ({data[exc.start]:#04x}) {exc.reason}")
+    else:
+        text = data
+    if not text.strip():
+        return JSONTextError("empty (no JSON value)", truncated=True)
+    try:
+        json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
+    except RecursionError:
+        return JSONTextError(_TOO_DEEP)
+    except json.JSONDecodeError as exc:
+        where = f"column {exc.colno}" if exc.lineno == 1 else f"line {exc.lineno}, column {exc.colno}"
+        truncated = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+        return JSONTextError(f"not valid JSON: {exc.msg} ({where})", truncated=truncated)
+    except ValueError as exc:
+        return JSONTextError(f"not valid JSON: {exc}")
+    lone = _LONE_SURROGATE.search(text)
+    if lone is not None:
+        return JSONTextError(
+            f"not valid JSON: the escape {lone.group(1)} at character {lone.start(1)} is half of a"
+            " UTF-16 surrogate pair (a lone surrogate is no character)"
+        )
+    return JSONTextError(f"not valid JSON: {terse}")  # pragma: no cover - msgspec refused what json takes
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        shown = text if len(text) <= 40 else f"{text[:40]}... ({len(text)} characters)"
+        raise ValueError(f"the number {shown} is out of range for a float")
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON (Python writes it for a float that is not finite)")
