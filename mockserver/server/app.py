@@ -443,11 +443,14 @@ class MockServer:
         limit = self._max_body
         declared = headers.get("content-length")
         expected = f" of {declared}" if declared is not None else ""
-        too_large = Problem(
-            413, f"the body is larger than {limit} bytes (--max-body)", "body", headers={"Connection": "close"}
-        )
+
+        def too_large() -> Problem:  # built only when raised: this runs for every delivery
+            return Problem(
+                413, f"the body is larger than {limit} bytes (--max-body)", "body", headers={"Connection": "close"}
+            )
+
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise too_large
+            raise too_large()
         chunks: list[bytes] = []
         size = 0
         more = True
@@ -462,7 +465,7 @@ class MockServer:
                     chunk = message.get("body", b"")
                     size += len(chunk)
                     if size > limit:
-                        raise too_large
+                        raise too_large()
                     chunks.append(chunk)
                     more = message.get("more_body", False)
         except TimeoutError:
