@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from mockserver.contract import Contract
+from mockserver.fuzz.checks import CHECKS
 from tests.fuzz_backends import Flaws, backend_app, serve
 
 TOKEN = "cli-test-token"
@@ -145,15 +146,7 @@ def test_a_malformed_url_is_a_usage_error(tmp_path: Path) -> None:
 def test_help_documents_every_check() -> None:
     proc = subprocess.run([sys.executable, "-m", "mockserver", "fuzz", "--help"], capture_output=True, text=True)
     assert proc.returncode == 0
-    for name in (
-        "response-conforms",
-        "within-timeout",
-        "no-server-error",
-        "semantics",
-        "authentication",
-        "forward-compatible",
-        "unknown-command",
-    ):
+    for name in CHECKS:
         assert name in proc.stdout
 
 

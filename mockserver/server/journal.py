@@ -331,24 +331,6 @@ class Journal:
         with self._read_lock, _transaction(self._read):
             return self._read.execute("DELETE FROM deliveries").rowcount
 
-    def wait_for(
-        self,
-        count: int,
-        *,
-        timeout: float,
-        command: str | None = None,
-        verdict: str | None = None,
-        since: float | None = None,
-    ) -> int:
-        """Poll until `count` matching deliveries are journaled or `timeout` passes; returns the count."""
-        deadline = time.monotonic() + timeout
-        while True:
-            self.flush()
-            found = self.count(command=command, verdict=verdict, since=since)
-            if found >= count or time.monotonic() >= deadline:
-                return found
-            time.sleep(0.02)
-
     async def wait_for_async(
         self,
         count: int,
@@ -359,7 +341,9 @@ class Journal:
         since: float | None = None,
         stop: asyncio.Event | None = None,
     ) -> int:
-        """`wait_for` for the event loop: sleeps on the loop, borrows a thread only for each short poll.
+        """Poll until `count` matching deliveries are journaled or `timeout` passes; returns the count.
+
+        Sleeps on the event loop and borrows a thread only for each short poll.
 
         Holding a pool thread for the whole wait let a handful of waiting clients exhaust
         asyncio's default executor (min(32, CPUs + 4) threads), so every other admin call that
