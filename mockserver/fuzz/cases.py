@@ -85,15 +85,21 @@ class Signing:
     signer: Signer
     app_id: str | None
     app_id_parameter: str
+    app_id_maximum: int
+    """The contract's largest app id: a foreign one must stay a valid value of the parameter."""
 
     @classmethod
     def for_contract(
         cls, contract: Contract, token: str | None, app_id: str | None, clock: Clock = time.time
     ) -> Signing:
+        parameter = contract.parameter("app-id")
+        if app_id is not None and not (app_id.isascii() and app_id.isdigit()):
+            raise ValueError(f"{parameter.name} must be a number, not {app_id!r}")
         return cls(
             signer=Signer(token, rule=contract.signing, clock=clock),
             app_id=app_id,
-            app_id_parameter=contract.parameter("app-id").name,
+            app_id_parameter=parameter.name,
+            app_id_maximum=int(parameter.schema.get("maximum", 2**63 - 1)),
         )
 
     @property
@@ -102,9 +108,9 @@ class Signing:
 
     def foreign_app_id(self) -> str:
         """An app id that is certainly not the backend's, with the same shape."""
-        assert self.app_id is not None
-        mine = int(self.app_id) if self.app_id.isdigit() else 1400000000
-        return str(mine + 1 if mine < 9999999999 else mine - 1)
+        assert self.app_id is not None  # digits only: `for_contract` refuses anything else
+        mine = int(self.app_id)
+        return str(mine + 1 if mine < self.app_id_maximum else mine - 1)
 
     def apply(self, query: dict[str, Any], auth: Auth) -> None:
         """Sign `query` in place, right before sending (timestamps go stale, cases are replayed)."""
