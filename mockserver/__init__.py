@@ -14,7 +14,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from mockserver.contract import Contract, ContractError, UnknownCommand, Webhook, load_contract
+    from mockserver.contract import Contract, Webhook, load_contract
+    from mockserver.errors import ContractError, MockserverError, UnknownCommand
     from mockserver.responses import ResponseChecker
     from mockserver.schema import Violation
     from mockserver.signing import SignatureCheck, SignatureVerdict, Signer, compute_signature
@@ -24,8 +25,9 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Contract": "mockserver.contract",
-    "ContractError": "mockserver.contract",
-    "UnknownCommand": "mockserver.contract",
+    "ContractError": "mockserver.errors",
+    "MockserverError": "mockserver.errors",
+    "UnknownCommand": "mockserver.errors",
     "Webhook": "mockserver.contract",
     "load_contract": "mockserver.contract",
     "ResponseChecker": "mockserver.responses",
@@ -41,6 +43,7 @@ __all__ = [
     "Contract",
     "ContractError",
     "DeliveryValidator",
+    "MockserverError",
     "ResponseChecker",
     "SignatureCheck",
     "SignatureVerdict",

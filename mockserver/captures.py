@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mockserver.errors import CaptureError
 from mockserver.jsontext import JSONTextError, loads_strict
 
 __all__ = ["STDIN", "CaptureError", "CapturedDelivery", "read_captures", "read_raw_body"]
@@ -32,10 +33,6 @@ class CapturedDelivery:
     @property
     def location(self) -> str:
         return f"{self.source}:{self.line}"
-
-
-class CaptureError(Exception):
-    """The capture file itself cannot be read (missing, unreadable, a directory)."""
 
 
 def _query_of(raw: Any) -> dict[str, str] | str:

@@ -20,6 +20,8 @@ from typing import Any, Literal, cast
 
 import yaml
 
+from mockserver.errors import ContractError, UnknownCommand
+
 __all__ = [
     "Contract",
     "ContractError",
@@ -38,28 +40,6 @@ JSON = Any
 
 # libyaml is several times faster; the pure-Python loader gives the same result.
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class ContractError(Exception):
-    """The document cannot serve as the kit's contract (missing or malformed piece)."""
-
-
-class UnknownCommand(KeyError):
-    """A CallbackCommand the contract does not describe."""
-
-    def __init__(self, command: object, known: tuple[str, ...], names: tuple[str, ...] = ()) -> None:
-        super().__init__(command)
-        self.command = command
-        self.known = known
-        self.names = names
-        """The event names of `known`, in the same order (accepted wherever a command is)."""
-
-    def __str__(self) -> str:
-        if len(self.names) == len(self.known):
-            listed = ", ".join(f"{name} ({known})" for name, known in zip(self.names, self.known, strict=True))
-        else:
-            listed = ", ".join(self.known)
-        return f"unknown CallbackCommand {self.command!r}; the contract knows {listed}"
 
 
 @dataclass(frozen=True)
@@ -240,7 +220,7 @@ class Contract:
         return tuple(w.command for w in self.webhooks)
 
     def webhook(self, command: object) -> Webhook:
-        """The webhook for `command`; raises `UnknownCommand` (a KeyError) otherwise."""
+        """The webhook for `command`; raises `UnknownCommand` otherwise."""
         try:
             return self._by_command[command]  # type: ignore[index]
         except (KeyError, TypeError):

@@ -20,17 +20,9 @@ from typing import Any
 
 import msgspec
 
+from mockserver.errors import JSONTextError
+
 __all__ = ["JSONTextError", "loads_strict"]
-
-
-class JSONTextError(ValueError):
-    """The text is not strict JSON; `str()` is a phrase that completes "the body is ..."."""
-
-    def __init__(self, reason: str, *, truncated: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.truncated = truncated
-        """The text looks cut short (it ends inside a string, or where more JSON was expected)."""
 
 
 _TOO_DEEP = "nested too deeply to decode (arrays/objects about 1000 levels deep)"

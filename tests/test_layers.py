@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "mockserver"
 
 LAYERS: dict[str, int] = {
+    "errors": -1,
     "contract": 0,
     "jsontext": 0,
     "schema": 1,

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from mockserver.cli.options import load_spec, spec_option
+from mockserver.errors import BindError, JournalError, MockserverError, ScriptError
 
 __all__ = ["command"]
 
@@ -98,9 +99,7 @@ def command(
     Swagger UI: /ui/ (contract) and /__admin/ui/ (admin API). Stop with Ctrl-C.
     """
     from mockserver.server.app import ServerConfig
-    from mockserver.server.journal import JournalError
-    from mockserver.server.runner import BindError, serve
-    from mockserver.server.scripts import ScriptError
+    from mockserver.server.runner import serve
 
     if sdkappid is not None and not sdkappid.isdigit():
         raise click.BadParameter("an SDKAppID is a number", param_hint="--sdkappid")
@@ -124,14 +123,21 @@ def command(
     )
     try:
         serve(config, host=host, port=port, workers=workers)
-    except ScriptError as exc:
-        raise click.ClickException(f"the script is refused: {exc}") from None
-    except JournalError as exc:
-        raise click.BadParameter(str(exc), param_hint="--journal") from None
-    except BindError as exc:
-        raise click.BadParameter(str(exc), param_hint="--host/--port") from None
+    except MockserverError as exc:
+        raise _usage_error(exc) from None
     except OSError as exc:
         raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
     finally:
         if temp_dir is not None:
             shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def _usage_error(exc: MockserverError) -> click.ClickException:
+    """The kit's error as the option it blames (exit 2), or as a plain failure (exit 1)."""
+    if isinstance(exc, ScriptError):
+        return click.ClickException(f"the script is refused: {exc}")
+    if isinstance(exc, JournalError):
+        return click.BadParameter(str(exc), param_hint="--journal")
+    if isinstance(exc, BindError):
+        return click.BadParameter(str(exc), param_hint="--host/--port")
+    return click.ClickException(str(exc))

@@ -19,6 +19,7 @@ from pathlib import Path
 import jinja2
 
 from mockserver.codegen.context import CodegenContext, py_literal, snake_case
+from mockserver.errors import RenderError
 
 __all__ = [
     "LINE_LENGTH",
@@ -34,10 +35,6 @@ __all__ = [
 
 LINE_LENGTH = 120
 """The width the generated code is laid out for (the kit's ruff line length)."""
-
-
-class RenderError(Exception):
-    """The templates cannot produce a usable package (an unknown override, invalid Python output)."""
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ import urllib3
 from schemathesis import GenerationMode
 
 from mockserver.contract import Contract, load_contract
+from mockserver.errors import Unreachable
 from mockserver.fuzz.cases import UNKNOWN_TARGET, CaseFactory, Probe, ProbeKind, Signing
 from mockserver.fuzz.checks import CHECKS, Check, CheckContext, Exchange, Finding, get_check
 from mockserver.validation import DeliveryValidator
@@ -47,10 +48,6 @@ CONNECT_TIMEOUT = 3.0
 """Seconds to wait for the TCP connection (part of the overall hang deadline too)."""
 READ_CHUNK = 64 * 1024
 """Bytes asked of the socket per read while streaming an answer."""
-
-
-class Unreachable(Exception):
-    """The URL is malformed or nothing answers there: a usage error, not a conformance failure."""
 
 
 class _Stop(Exception):

@@ -29,6 +29,8 @@ from typing import Any
 
 import msgspec
 
+from mockserver.errors import JournalError
+
 __all__ = ["Journal", "JournalError", "Record"]
 
 logger = logging.getLogger("mockserver.journal")
@@ -80,10 +82,6 @@ _COLUMNS = (
     "latency_ms",
 )
 _INSERT = f"INSERT INTO deliveries ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
-
-
-class JournalError(RuntimeError):
-    """The journal database cannot be opened or created (a missing directory, no permission)."""
 
 
 @dataclass

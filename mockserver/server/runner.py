@@ -18,6 +18,7 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from mockserver.contract import load_contract
+from mockserver.errors import BindError
 from mockserver.server.app import CONFIG_ENV, MockServer, ScriptBook, ServerConfig
 from mockserver.server.journal import Journal
 
@@ -91,10 +92,6 @@ def serve(
     print(ready_line(host, sock.getsockname()[1], config, workers), flush=True)
     Multiprocess(uv_config, sockets=[sock]).run()
     sys.stdout.flush()
-
-
-class BindError(OSError):
-    """The address cannot be listened on (in use, not local, not permitted)."""
 
 
 def bind(host: str, port: int) -> socket.socket:

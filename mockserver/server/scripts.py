@@ -34,6 +34,7 @@ import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from mockserver.contract import Contract, ContractError, FieldPath, Webhook
+from mockserver.errors import ScriptError
 from mockserver.responses import ResponseChecker
 
 __all__ = [
@@ -49,10 +50,6 @@ __all__ = [
     "compile_script",
     "parse_script",
 ]
-
-
-class ScriptError(ValueError):
-    """A script that cannot be loaded; the message names the rule and the field."""
 
 
 class Fault(enum.Enum):

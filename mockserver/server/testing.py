@@ -25,13 +25,11 @@ from typing import Any
 import httpx
 import yaml
 
+from mockserver.errors import ServerFailed
+
 __all__ = ["RunningServer", "ServerFailed", "start_server"]
 
 _READY = re.compile(r"serving (http://\S+) \(workers: (\d+), journal: (.*)\)")
-
-
-class ServerFailed(RuntimeError):
-    """The server did not start (its stderr is in the message)."""
 
 
 class RunningServer:
