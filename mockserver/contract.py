@@ -262,9 +262,14 @@ class Contract:
         canonical = json.dumps(self.document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
-    def dereferenced(self, node: JSON) -> JSON:
-        """A deep copy of `node` with every local `$ref` replaced by its target."""
-        return _deref(self, node, ())
+    def dereferenced(self, node: JSON, *, bounded: bool = False) -> JSON:
+        """A deep copy of `node` with every local `$ref` replaced by its target.
+
+        `bounded` also states OpenAPI's `format: int32/int64` as `minimum`/`maximum`, for
+        validators that ignore OpenAPI's formats (plain JSON Schema ones, the compiled one).
+        """
+        inlined = _deref(self, node, ())
+        return _with_int_bounds(inlined) if bounded else inlined
 
     def query_example(self, command: str, **overrides: str) -> dict[str, str]:
         """The query string the vendor would send for `command`, from the parameters' examples."""
@@ -397,6 +402,24 @@ def _deref(contract: Contract, node: JSON, seen: tuple[str, ...]) -> JSON:
     if isinstance(node, list):
         return [_deref(contract, item, seen) for item in node]
     return copy.copy(node)
+
+
+INT_FORMATS: Mapping[str, tuple[int, int]] = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+"""The ranges OpenAPI's integer formats stand for."""
+
+
+def _with_int_bounds(node: JSON) -> JSON:
+    if isinstance(node, dict):
+        out = {key: _with_int_bounds(value) for key, value in node.items()}
+        bounds = INT_FORMATS.get(str(out.get("format")))
+        if bounds is not None:
+            low, high = bounds
+            out["minimum"] = max(out.get("minimum", low), low)
+            out["maximum"] = min(out.get("maximum", high), high)
+        return out
+    if isinstance(node, list):
+        return [_with_int_bounds(item) for item in node]
+    return node
 
 
 def bundled_contract_path() -> Path:

@@ -6,6 +6,12 @@ fails on deep nesting in its own way (`RecursionError`, a 500 if it escapes). Ev
 reads JSON from outside (the server's deliveries, the admin API, capture files) goes through
 `loads_strict`, so they all refuse the same texts with the same reasons.
 
+Duplicate keys in one object are refused too. RFC 8259 leaves their meaning to the reader, and
+readers differ (Python's `json` and msgspec keep the last, other stacks the first), so a body
+with a repeated `CallbackCommand` could be one webhook to the checks and another to a backend.
+The vendor never sends them; refusing them here, in the one reader, means no two parts of the
+kit can see two different documents.
+
 msgspec decodes first: it is strict and fast. Only when it says no is the text read again
 (UTF-8, then `json` with the non-standard constants refused) to find a reason a person can act
 on, with a position: msgspec's own reasons are terse ("Input data was truncated" for a lone
@@ -41,12 +47,46 @@ def loads_strict(data: bytes | str) -> Any:
     the decoder's stack.
     """
     try:
-        return msgspec.json.decode(data)
+        value = msgspec.json.decode(data)
     except RecursionError:
         raise JSONTextError(_TOO_DEEP) from None
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-        terse = str(exc)
-    raise _explain(data, terse)
+        raise _explain(data, str(exc)) from None
+    if isinstance(value, dict | list):
+        _refuse_duplicate_keys(data)
+    return value
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        repeated = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+        raise _DuplicateKey(repeated)
+    return out
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _refuse_duplicate_keys(data: bytes | str) -> None:
+    """Second pass over text msgspec accepted: `json` reports each object's key/value pairs in order.
+
+    msgspec keeps the last of two equal keys without saying so; the C scanner of `json` hands the
+    pairs over, which costs a few microseconds for a typical delivery.
+    """
+    try:
+        json.loads(data, object_pairs_hook=_unique)
+    except _DuplicateKey as exc:
+        key = exc.args[0]
+        shown = repr(key) if len(key) <= 40 else f"{key[:40]!r}... ({len(key)} characters)"
+        raise JSONTextError(
+            f"not accepted: the key {shown} appears more than once in one object (readers disagree on which"
+            " one counts, so the kit refuses duplicate keys)"
+        ) from None
+    except RecursionError:
+        raise JSONTextError(_TOO_DEEP) from None
 
 
 def _explain(data: bytes | str, terse: str) -> JSONTextError:

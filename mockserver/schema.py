@@ -10,8 +10,11 @@ the kit's own checks, so all three report the same field paths.
 
 from __future__ import annotations
 
+import contextlib
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,12 +25,47 @@ from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator
 from openapi_schema_validator._format import oas30_format_checker
 
 __all__ = [
+    "EXPLAIN_BUDGET_S",
+    "EXPLAIN_LIMIT",
+    "OutOfTime",
     "RequestSchemaValidator",
     "ResponseSchemaValidator",
     "Violation",
+    "explaining",
     "format_path",
     "violations_of",
 ]
+
+EXPLAIN_LIMIT = 20
+"""Violations named in one refusal; past that, the refusal says more were left unnamed.
+
+A body of 30,000 wrong items would otherwise be answered with a multi-megabyte problem document
+after seconds of work, while the sender needs the first few to find its bug."""
+
+EXPLAIN_BUDGET_S = 0.25
+"""Seconds an explanation may walk a document before it stops and reports what it found."""
+
+_DEADLINE: ContextVar[float] = ContextVar("mockserver_explain_deadline", default=float("inf"))
+
+
+class OutOfTime(Exception):
+    """An explanation passed its deadline (see `explaining`); internal to the checking engine."""
+
+
+@contextlib.contextmanager
+def explaining(budget_s: float = EXPLAIN_BUDGET_S) -> Iterator[None]:
+    """Run schema walks inside with a deadline: past it, the next keyword raises `OutOfTime`.
+
+    The compiled validator decides in microseconds; only the Python walk that names the fields
+    can take long (a 1 MiB body of valid items with one wrong one at the end). The check sits on
+    the keywords that descend (`properties`, `items`, `oneOf`, ...), so it costs one clock read
+    per step and no walk outlives its budget by more than one step.
+    """
+    token = _DEADLINE.set(time.monotonic() + budget_s)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
 
 
 @dataclass(frozen=True, order=True)
@@ -84,12 +122,29 @@ def _discriminated_one_of(
     )
 
 
-_KEYWORDS = {"oneOf": _discriminated_one_of}
+def _on_the_clock(keyword: Any) -> Any:
+    def timed(validator: Any, value: Any, instance: Any, schema: Mapping[str, Any]) -> Iterator[ValidationError]:
+        if time.monotonic() > _DEADLINE.get():
+            raise OutOfTime
+        yield from keyword(validator, value, instance, schema)
 
-RequestSchemaValidator: Any = extend(OAS30WriteValidator, _KEYWORDS)
+    return timed
+
+
+_DESCENDING = ("properties", "items", "anyOf", "allOf", "additionalProperties", "oneOf")
+
+
+def _keywords(base: Any) -> dict[str, Any]:
+    """`base`'s descending keywords on the clock, with the discriminator-aware `oneOf`."""
+    keywords = {name: base.VALIDATORS[name] for name in _DESCENDING if name in base.VALIDATORS}
+    keywords["oneOf"] = _discriminated_one_of
+    return {name: _on_the_clock(keyword) for name, keyword in keywords.items()}
+
+
+RequestSchemaValidator: Any = extend(OAS30WriteValidator, _keywords(OAS30WriteValidator))
 """Validates what a sender writes (request bodies): discriminator-aware, OpenAPI 3.0 types."""
 
-ResponseSchemaValidator: Any = extend(OAS30ReadValidator, _KEYWORDS)
+ResponseSchemaValidator: Any = extend(OAS30ReadValidator, _keywords(OAS30ReadValidator))
 """Validates what a receiver answers (response bodies)."""
 
 

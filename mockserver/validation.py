@@ -1,21 +1,37 @@
-"""Checks a delivery (query string + body) and an answer against the contract.
+"""The one engine that judges a delivery: it decides fast and explains precisely.
 
-Requests go through openapi-core, configured with the kit's discriminator-aware schema
-validator, so parameters are cast and checked exactly as the OpenAPI document says. The one rule
-a schema cannot express (query and body naming the same command) is `command_mismatch`, written
-once and called by `DeliveryValidator` (the `validate` command, the fuzzer) and by the mock
-server's own checks. The mock does not run openapi-core per delivery (too slow for its
-throughput goal; see `mockserver.server.validators`): it compiles the same schemas itself, and
-tests/test_server_vs_validate.py keeps its refusals naming the same fields as this validator.
+Every command that looks at a delivery (`serve`, `validate`, `fuzz`) asks `DeliveryValidator`,
+so a refusal reads the same everywhere. A delivery passes through stages, in the order a
+refusal is reported: media type (415), query (400), signature (401), app ID (403), body (400),
+and the rule no schema can state, that the query and the body name the same webhook (400).
+
+Deciding and explaining are two jobs with two costs:
+
+* **Deciding** uses the contract's schemas compiled by `jsonschema_rs` (about a microsecond for
+  a typical event, a few milliseconds for a 1 MiB body), plus the strict JSON reader
+  (`loads_strict`) and the strict query casts. This is what the mock runs on its event loop for
+  every delivery.
+* **Explaining** runs only when the decision is "no": openapi-core validates the request as a
+  whole (parameters cast per the document, body, media type) with the kit's
+  discriminator-aware schema validator plugged in, so every violation is named by its field
+  path. It is bounded: at most `EXPLAIN_LIMIT` violations and `EXPLAIN_BUDGET_S` seconds, after
+  which the refusal says more were left unnamed. The mock runs it off the event loop.
+
+The explainer is the authority on "no": when the compiled validator refuses a document in which
+openapi-core finds nothing wrong, the compiled one was stricter than the contract (a
+discriminator's catch-all branch, say) and the delivery conforms.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping
+import contextvars
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import jsonschema_rs
 from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
 from openapi_core.validation.request.exceptions import (
@@ -26,18 +42,73 @@ from openapi_core.validation.request.exceptions import (
     RequestBodyValidationError,
 )
 from openapi_core.validation.request.validators import V30RequestValidator
+from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
 from openapi_core.validation.schemas.factories import SchemaValidatorsFactory
+from openapi_core.validation.schemas.validators import SchemaValidator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
+from werkzeug.http import parse_options_header
 
-from mockserver.contract import Contract, load_contract
+from mockserver.contract import Contract, Parameter, Webhook, load_contract
+from mockserver.errors import JSONTextError, UnknownCommand
+from mockserver.jsontext import loads_strict
 from mockserver.responses import ResponseChecker
-from mockserver.schema import RequestSchemaValidator, Violation, violations_of
+from mockserver.schema import (
+    EXPLAIN_BUDGET_S,
+    EXPLAIN_LIMIT,
+    OutOfTime,
+    RequestSchemaValidator,
+    Violation,
+    explaining,
+    violations_of,
+)
+from mockserver.signing import SignatureCheck, Signer
 
-__all__ = ["DeliveryValidator", "PlainRequest", "Violation", "command_mismatch"]
+__all__ = ["EXPLAIN_LIMIT", "DeliveryValidator", "Judgement", "PlainRequest", "Violation", "command_mismatch", "shown"]
+
+MEDIA_TYPE = "application/json"
+
+
+# ------------------------------------------------------------------ openapi-core, bounded
+@dataclass
+class _Cut:
+    """Whether the explanation in this context stopped early (limit reached or out of time)."""
+
+    cut: bool = False
+
+
+_CUT: contextvars.ContextVar[_Cut] = contextvars.ContextVar("mockserver_explain_cut")
+
+
+class _BoundedSchemaValidator(SchemaValidator):
+    """openapi-core's schema validator, keeping the first `EXPLAIN_LIMIT` errors found in time.
+
+    openapi-core collects every error of a schema before it reports any; this stops the walk at
+    the limit or the deadline (`mockserver.schema.explaining`) and reports what it has.
+    """
+
+    def validate(self, value: Any) -> None:
+        found: list[Any] = []
+        try:
+            for error in self.validator.iter_errors(value):
+                found.append(error)
+                if len(found) >= EXPLAIN_LIMIT:
+                    _CUT.get(_Cut()).cut = True
+                    break
+        except OutOfTime:
+            _CUT.get(_Cut()).cut = True
+        if found:
+            schema_type = (self.schema / "type").read_str_or_list("any")
+            raise InvalidSchemaValue(value, schema_type, schema_errors=tuple(found))
+
+
+class _BoundedFactory(SchemaValidatorsFactory):
+    def create(self, *args: Any, **kwargs: Any) -> SchemaValidator:
+        made = super().create(*args, **kwargs)
+        return _BoundedSchemaValidator(made.schema, made.validator)
 
 
 class _KitRequestValidator(V30RequestValidator):
-    schema_validators_factory = SchemaValidatorsFactory(RequestSchemaValidator)
+    schema_validators_factory = _BoundedFactory(RequestSchemaValidator)
 
 
 @dataclass
@@ -46,7 +117,7 @@ class PlainRequest:
 
     query: Mapping[str, str]
     body: bytes | None
-    content_type: str = "application/json"
+    content_type: str = MEDIA_TYPE
     path: str = "/"
     method: str = "post"
     host_url: str = "http://127.0.0.1"
@@ -69,15 +140,59 @@ def _leaf(error: Any) -> Iterable[Any]:
     yield error
 
 
-def _why_not_json(body: bytes | None) -> str:
-    """The parser's reason, with its position: what a person needs to find the broken byte."""
-    try:
-        json.loads((body or b"").decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        return f"not UTF-8: byte 0x{(body or b'')[exc.start]:02x} at position {exc.start} is not valid UTF-8"
-    except ValueError as exc:
-        return f"not valid JSON: {exc}"
-    return "not valid JSON"
+def _explain_error(error: Exception) -> list[Violation]:
+    """One openapi-core error as the kit's violations (field path + reason)."""
+    cause = error.__cause__
+    if isinstance(error, ParameterValidationError):
+        where = f"query.{error.name}"
+        if isinstance(error, MissingRequiredParameter):
+            return [Violation(where, "required query parameter is missing")]
+        schema_errors = getattr(cause, "schema_errors", None)
+        if schema_errors:
+            leaves = [leaf for e in schema_errors for leaf in _leaf(e)]
+            return [Violation(where, v.reason) for v in violations_of(leaves, "")]
+        return [Violation(where, str(cause or error))]
+    if isinstance(error, MissingRequestBody):
+        return [Violation("body", "the request body is required")]
+    if isinstance(error, InvalidRequestBody) and getattr(cause, "schema_errors", None):
+        leaves = [leaf for e in cause.schema_errors for leaf in _leaf(e)]  # type: ignore[union-attr]
+        return violations_of(leaves, "body")
+    if isinstance(error, RequestBodyValidationError):
+        return [Violation("body", str(cause or error))]
+    return [Violation("request", str(error))]
+
+
+# ------------------------------------------------------------------ the fast path
+_INTEGER = re.compile(r"-?[0-9]{1,30}")
+_NUMBER = re.compile(r"-?[0-9]{1,30}(\.[0-9]{1,30})?([eE][-+]?[0-9]{1,3})?")
+
+
+def _integer(raw: str) -> int:
+    # int() also takes " 1", "1_000", "+1" and non-ASCII digits; a query integer is plain digits.
+    if not _INTEGER.fullmatch(raw):
+        raise ValueError(raw)
+    return int(raw)
+
+
+def _number(raw: str) -> float:
+    # float() also takes "nan", "inf" and "1e999" (inf), which no schema bound would then refuse.
+    value = float(raw) if _NUMBER.fullmatch(raw) else math.nan
+    if not math.isfinite(value):
+        raise ValueError(raw)
+    return value
+
+
+_CASTS: dict[str, Callable[[str], Any]] = {"integer": _integer, "number": _number}
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """A value quoted for a message, cut short: a hostile value must not make the answer huge."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text)} characters)"
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "a number"}
+    return "null" if value is None else names.get(type(value), "a number")
 
 
 def command_mismatch(contract: Contract, query: Mapping[str, str], document: Any) -> Violation | None:
@@ -98,72 +213,232 @@ def command_mismatch(contract: Contract, query: Mapping[str, str], document: Any
     )
 
 
-class DeliveryValidator:
-    """Validates deliveries and answers for one contract; build it once and reuse it."""
+# ------------------------------------------------------------------ the verdict
+@dataclass
+class Judgement:
+    """What the engine concluded about one delivery.
 
-    def __init__(self, contract: Contract | None = None) -> None:
+    `status` is 200 for a conforming delivery, else the refusal's status; `violations` are
+    sorted by field; `more` says the explanation stopped before naming everything.
+    `explained` is False when the fast path refused and the explanation has not run yet.
+    """
+
+    status: int
+    violations: list[Violation] = field(default_factory=list)
+    more: bool = False
+    webhook: Webhook | None = None
+    document: Any = None
+    signature: SignatureCheck | None = None
+    explained: bool = True
+
+    @property
+    def accepted(self) -> bool:
+        return self.status == 200
+
+
+class DeliveryValidator:
+    """Judges deliveries and answers for one contract; build it once and reuse it (thread-safe)."""
+
+    def __init__(
+        self, contract: Contract | None = None, *, sdkappid: str | None = None, token: str | None = None
+    ) -> None:
         self.contract = contract if contract is not None else load_contract()
+        self.signer = Signer(token, rule=self.contract.signing)
+        self.sdkappid = sdkappid
+        self.responses = ResponseChecker(self.contract)
         self._api = OpenAPI.from_dict(
             dict(self.contract.document),
             config=Config(spec_validator_cls=None, request_validator_cls=_KitRequestValidator),
         )
-        self.responses = ResponseChecker(self.contract)
+        self._params: tuple[Parameter, ...] = self.contract.parameters
+        self._app_param = self.contract.parameter("app-id").name
+        self._casts = {
+            p.name: _CASTS[str(p.schema.get("type"))] for p in self._params if p.schema.get("type") in _CASTS
+        }
+        query_schema = {
+            "type": "object",
+            "required": [p.name for p in self._params if p.required],
+            "properties": {p.name: dict(p.schema) for p in self._params},
+        }
+        self._query = self._compile(query_schema)
+        self._events = {w.command: self._compile({"$ref": w.request_ref}) for w in self.contract.webhooks}
 
-    # ----------------------------------------------------------------- requests
-    def check_request(
-        self, query: Mapping[str, str], body: bytes | None, content_type: str = "application/json"
-    ) -> list[Violation]:
-        """Every way this delivery breaks the contract; an empty list means it conforms."""
-        try:
-            found = self._openapi_violations(query, body, content_type)
-            found.extend(self._cross_checks(query, body))
-        except RecursionError:
-            # A body nested deeper than the interpreter's stack: name it, and still check the query.
-            placeholder = self._openapi_violations(query, b"{}", content_type)
-            found = [v for v in placeholder if v.field.startswith("query.")]
-            found.append(Violation("body", "the JSON is nested too deeply to be checked"))
-        return sorted(set(found))
+    def _compile(self, schema: Mapping[str, Any]) -> Any:
+        return jsonschema_rs.Draft4Validator(self.contract.dereferenced(schema, bounded=True))
 
-    def _openapi_violations(self, query: Mapping[str, str], body: bytes | None, content_type: str) -> list[Violation]:
-        request = PlainRequest(query=query, body=body, content_type=content_type)
-        return [v for error in self._api.iter_request_errors(request) for v in self._explain(error, body)]
+    # ------------------------------------------------------------ whole requests
+    def judge(
+        self,
+        query: Mapping[str, str],
+        body: bytes | None,
+        content_type: str | None = MEDIA_TYPE,
+        *,
+        explain: bool = True,
+        authenticate: bool = True,
+    ) -> Judgement:
+        """The staged verdict the mock answers with: the first failing stage decides the status.
 
-    def _explain(self, error: Exception, body: bytes | None) -> list[Violation]:
-        cause = error.__cause__
-        if isinstance(error, ParameterValidationError):
-            where = f"query.{error.name}"
-            if isinstance(error, MissingRequiredParameter):
-                return [Violation(where, "required query parameter is missing")]
-            schema_errors = getattr(cause, "schema_errors", None)
-            if schema_errors:
-                leaves = [leaf for e in schema_errors for leaf in _leaf(e)]
-                return [Violation(where, v.reason) for v in violations_of(leaves, "")]
-            return [Violation(where, str(cause or error))]
-        if isinstance(error, MissingRequestBody):
-            return [Violation("body", "the request body is required")]
-        if isinstance(error, InvalidRequestBody) and getattr(cause, "schema_errors", None):
-            leaves = [leaf for e in cause.schema_errors for leaf in _leaf(e)]  # type: ignore[union-attr]
-            return violations_of(leaves, "body")
-        if isinstance(error, RequestBodyValidationError):
-            name = type(cause).__name__ if cause is not None else ""
-            if name == "MediaTypeNotFound":
-                return [Violation("header.Content-Type", f"{cause}")]
-            if name == "MediaTypeDeserializeError":
-                # openapi-core's own message decodes the body as UTF-8 and fails on other bytes.
-                return [Violation("body", _why_not_json(body))]
-            return [Violation("body", str(cause or error))]
-        return [Violation("request", str(error))]
-
-    def _cross_checks(self, query: Mapping[str, str], body: bytes | None) -> list[Violation]:
-        """The rule no schema can state: the query and the body name the same webhook."""
-        if not body:
-            return []
-        try:
-            document = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            return []
+        With `explain=False` only the fast path runs (bounded by the body's size): a refusal comes
+        back with `explained=False` and the fast path's own reasons; call again with
+        `explain=True` (off the event loop) to name every field.
+        """
+        media = self.media_type_violation(content_type)
+        if media is not None:
+            return Judgement(415, [media])
+        found, schema_ok = self._query_violations(query)
+        if found or not schema_ok:
+            return self._explained(400, query, body, found, explain, stage="query")
+        signature = self.signer.verify(query) if authenticate else None
+        if signature is not None and not signature.accepted:
+            where = f"query.{signature.parameter}"
+            return Judgement(401, [Violation(where, signature.detail)], signature=signature)
+        if authenticate and self.sdkappid is not None and query.get(self._app_param) != self.sdkappid:
+            detail = f"{self._app_param} {shown(str(query.get(self._app_param)))} is not this app's SDKAppID"
+            return Judgement(403, [Violation(f"query.{self._app_param}", detail)], signature=signature)
+        document, reason = self._decode(body)
+        if reason is not None:
+            return Judgement(400, [reason], signature=signature)
+        tag = document.get(self.contract.command_field)
         mismatch = command_mismatch(self.contract, query, document)
-        return [] if mismatch is None else [mismatch]
+        also = [mismatch] if mismatch is not None else []
+        compiled = self._events.get(tag) if isinstance(tag, str) else None
+        if compiled is None or not compiled.is_valid(document):
+            judgement = self._explained(400, query, body, also, explain, stage="body")
+            if judgement.violations or not judgement.explained:
+                judgement.signature = signature
+                return judgement
+        if mismatch is not None:
+            return Judgement(400, [mismatch], signature=signature)
+        try:
+            webhook = self.contract.webhook(tag)
+        except UnknownCommand as exc:
+            return Judgement(400, [Violation(f"body.{self.contract.command_field}", str(exc))], signature=signature)
+        return Judgement(200, webhook=webhook, document=document, signature=signature)
+
+    def check_request(
+        self, query: Mapping[str, str], body: bytes | None, content_type: str | None = MEDIA_TYPE
+    ) -> list[Violation]:
+        """Every way this delivery breaks the contract (query and body alike); [] means it conforms.
+
+        What `validate` and the fuzzer ask. Signatures are not judged here (they need the token).
+        """
+        found: list[Violation] = []
+        media = self.media_type_violation(content_type)
+        if media is not None:
+            found.append(media)
+        found.extend(self._query_violations(query)[0])
+        document, reason = self._decode(body)
+        if reason is not None:
+            found.append(reason)
+            found.extend(self._openapi(query, b"{}", stage="query")[0])
+        else:
+            found.extend(self._openapi(query, body, stage=None)[0])
+            mismatch = command_mismatch(self.contract, query, document)
+            if mismatch is not None:
+                found.append(mismatch)
+        return _unique_fields(found)
+
+    # ------------------------------------------------------------------ stages
+    def media_type_violation(self, content_type: str | None) -> Violation | None:
+        """The webhook's media type is application/json in UTF-8."""
+        if not content_type:
+            return Violation("header.Content-Type", "the Content-Type header is missing; webhooks are application/json")
+        mime, options = parse_options_header(content_type)
+        if mime.lower() != MEDIA_TYPE:
+            return Violation("header.Content-Type", f"{shown(mime)} is not {MEDIA_TYPE}")
+        charset = options.get("charset", "utf-8").lower()
+        if charset not in ("utf-8", "utf8"):
+            return Violation("header.Content-Type", f"charset {shown(charset)} is not UTF-8")
+        return None
+
+    def _typed(self, query: Mapping[str, str]) -> dict[str, Any]:
+        typed: dict[str, Any] = {}
+        for param in self._params:
+            raw = query.get(param.name)
+            if raw is None:
+                continue
+            cast = self._casts.get(param.name)
+            try:
+                typed[param.name] = cast(raw) if cast is not None else raw
+            except ValueError:
+                typed[param.name] = raw
+        return typed
+
+    def _query_violations(self, query: Mapping[str, str]) -> tuple[list[Violation], bool]:
+        """What the strict reading of the query refuses (faults, empties, casts), and the schema's yes/no.
+
+        The schema's "no" is explained by openapi-core (see `_explained`).
+        """
+        found: list[Violation] = []
+        faults: Mapping[str, str] = getattr(query, "faults", {})
+        for param in self._params:
+            raw = query.get(param.name)
+            if raw is None:
+                continue
+            if param.name in faults:
+                found.append(Violation(f"query.{param.name}", faults[param.name]))
+            elif raw == "" and not param.allow_empty:
+                found.append(Violation(f"query.{param.name}", "an empty value is not allowed"))
+            elif param.name in self._casts:
+                try:
+                    self._casts[param.name](raw)
+                except ValueError:
+                    found.append(
+                        Violation(f"query.{param.name}", f"{shown(raw)} is not of type {param.schema.get('type')!r}")
+                    )
+        return found, not found and self._query.is_valid(self._typed(query))
+
+    def _decode(self, body: bytes | None) -> tuple[Any, Violation | None]:
+        if not body:
+            return None, Violation("body", "the request body is required")
+        try:
+            document = loads_strict(body)
+        except JSONTextError as exc:
+            return None, Violation("body", f"the body is {exc}")
+        if not isinstance(document, dict):
+            return None, Violation("body", f"the body must be a JSON object, not {_json_type(document)}")
+        return document, None
+
+    def _explained(
+        self,
+        status: int,
+        query: Mapping[str, str],
+        body: bytes | None,
+        known: list[Violation],
+        explain: bool,
+        stage: str,
+    ) -> Judgement:
+        if not explain:
+            fallback = known or [Violation(stage, f"the {stage} does not conform to the contract")]
+            return Judgement(status, fallback, explained=False)
+        found, more = self._openapi(query, body if stage == "body" else b"{}", stage=stage)
+        return Judgement(status, _unique_fields([*known, *found]), more=more)
+
+    def _openapi(
+        self, query: Mapping[str, str], body: bytes | None, *, stage: str | None
+    ) -> tuple[list[Violation], bool]:
+        """openapi-core's explanation, bounded; `stage` keeps only the query's or the body's violations."""
+        cut = _Cut()
+        token = _CUT.set(cut)
+        request = PlainRequest(query=dict(query), body=body, content_type=MEDIA_TYPE)
+        found: list[Violation] = []
+        try:
+            with explaining(EXPLAIN_BUDGET_S):
+                for error in self._api.iter_request_errors(request):
+                    found.extend(_explain_error(error))
+        except RecursionError:
+            found.append(Violation("body", "the JSON is nested too deeply to be checked"))
+        except OutOfTime:
+            cut.cut = True
+        finally:
+            _CUT.reset(token)
+        if stage == "query":
+            found = [v for v in found if v.field.startswith("query.")]
+        elif stage == "body":
+            found = [v for v in found if not v.field.startswith("query.")]
+        if cut.cut and not found:
+            found = [Violation(stage or "body", f"does not conform; naming the field took over {EXPLAIN_BUDGET_S:g} s")]
+        return found, cut.cut
 
     # ---------------------------------------------------------------- responses
     def check_response(
@@ -175,3 +450,19 @@ class DeliveryValidator:
     def check_response_document(self, command: str, document: Any) -> list[Violation]:
         """Schema check of an already-parsed answer to `command` (scripted answers, examples)."""
         return self.responses.check_document(command, document)
+
+    def webhook_for(self, command: object) -> Webhook:
+        """The webhook of a command; raises `UnknownCommand`."""
+        return self.contract.webhook(command)
+
+
+def _unique_fields(found: Iterable[Violation]) -> list[Violation]:
+    """Sorted, one entry per (field, reason); a field the strict reading named is not named twice by the schema."""
+    out: dict[tuple[str, str], Violation] = {}
+    named: set[str] = set()
+    for violation in found:
+        if violation.field in named and (violation.field, violation.reason) not in out:
+            continue
+        out[(violation.field, violation.reason)] = violation
+        named.add(violation.field)
+    return sorted(out.values())

@@ -275,7 +275,7 @@ def test_bodies_that_are_not_utf8_or_not_json_are_named_not_crashed(
 ) -> None:
     query = contract.query_example(contract.webhooks[0].command)
     (violation,) = validator.check_request(query, b'{"x": "\xff\xfe"}')
-    assert violation.field == "body" and "0xff at position 7" in violation.reason
+    assert violation.field == "body" and "byte 7 (0xff)" in violation.reason
     (violation,) = validator.check_request(query, b'{"x": ')
     assert violation.field == "body" and "column 7" in violation.reason
 

@@ -18,6 +18,7 @@ LAYERS: dict[str, int] = {
     "errors": -1,
     "contract": 0,
     "jsontext": 0,
+    "query": 0,
     "schema": 1,
     "signing": 1,
     "captures": 1,

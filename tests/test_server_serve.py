@@ -20,9 +20,9 @@ COMMAND_PARAM = contract.parameter("command").name
 APP_PARAM = contract.parameter("app-id").name
 
 
-@pytest.fixture(scope="module", params=["direct", "connexion"])
-def server(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
-    with start_server("--engine", request.param, "--max-body", "4096") as running:
+@pytest.fixture(scope="module")
+def server() -> Iterator[RunningServer]:
+    with start_server("--max-body", "4096") as running:
         yield running
 
 

@@ -69,11 +69,18 @@ __all__ = ["command"]
     help="Seconds a sender has to send the whole body once the headers are in (408 beyond).",
 )
 @click.option(
-    "--engine",
-    type=click.Choice(["direct", "connexion"]),
-    default="direct",
+    "--header-timeout",
+    default=10.0,
     show_default=True,
-    help="Route deliveries directly to the prebuilt checks, or through connexion's middleware (same checks, slower).",
+    type=click.FloatRange(0, min_open=True),
+    help="Seconds a sender has to send the request line and headers (408 beyond; silent connections are closed).",
+)
+@click.option(
+    "--max-header",
+    default=64 * 1024,
+    show_default=True,
+    type=click.IntRange(1024),
+    help="Largest request line plus headers, in bytes (414 or 431 beyond).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No log line per delivery.")
 def command(
@@ -89,7 +96,8 @@ def command(
     max_body: int | None,
     max_hang_ms: int,
     body_timeout: float,
-    engine: str,
+    header_timeout: float,
+    max_header: int,
     quiet: bool,
 ) -> None:
     """Serve the webhook contract as a mock app backend.
@@ -118,7 +126,8 @@ def command(
         max_body=max_body if max_body is not None else contract.max_body_bytes,
         max_hang_ms=max_hang_ms,
         body_timeout=body_timeout,
-        engine="connexion" if engine == "connexion" else "direct",
+        header_timeout=header_timeout,
+        max_header=max_header,
         quiet=quiet,
     )
     try:

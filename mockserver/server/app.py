@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import json
 import logging
@@ -31,35 +32,29 @@ import socket
 import struct
 import sys
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any, Literal
+from typing import Any
 
 import connexion
-from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import ConnexionMiddleware
 from connexion.resolver import Resolver
 from starlette.types import Message, Receive, Scope, Send
-from werkzeug.http import parse_options_header
 
 from mockserver.contract import Contract, load_contract
+from mockserver.query import Query, parse_query
 from mockserver.responses import ResponseChecker
 from mockserver.server.admin import admin_document, allowed_methods, build_admin_app
 from mockserver.server.journal import Journal, Record
 from mockserver.server.problems import PROBLEM_JSON, Problem, send_problem
+from mockserver.server.protocol import HEAD_LIMITS, REFUSAL, HeadLimits
 from mockserver.server.scripts import Fault, Reply, Script, ScriptDocument, ScriptError, compile_script, parse_script
 from mockserver.server.typed import Decoder, generated_decoder
-from mockserver.server.validators import (
-    CheckedDelivery,
-    DeliveryChecks,
-    checked_from_scope,
-    parse_query,
-    signature_from_scope,
-    validator_map,
-)
 from mockserver.signing import SignatureCheck
+from mockserver.validation import DeliveryValidator, shown
 
 __all__ = ["Decoder", "MockServer", "ScriptBook", "ServerConfig", "app_from_environment"]
 
@@ -71,8 +66,12 @@ CONFIG_ENV = "MOCKSERVER_SERVE_CONFIG"
 _SWITCH_INTERVAL = 0.0001
 """The interpreter's thread switch interval while serving (CPython's default is 5 ms)."""
 
-_CTX = "mockserver.ctx"
-_DOC_PATHS = ("/ui", "/openapi.json", "/openapi.yaml")
+_DOC_FILES = ("/openapi.json", "/openapi.yaml")
+
+
+def _is_doc(path: str) -> bool:
+    """Swagger UI and the contract itself, served by connexion; every other path is a delivery."""
+    return path in _DOC_FILES or path == "/ui" or path.startswith("/ui/")
 
 
 @dataclass
@@ -89,11 +88,11 @@ class ServerConfig:
     """Largest body accepted; None means the contract's `x-delivery.maxBodyBytes`."""
     max_hang_ms: int = 10_000
     body_timeout: float = 10.0
-    engine: Literal["direct", "connexion"] = "direct"
+    header_timeout: float = 10.0
+    max_header: int = 64 * 1024
     shared: bool = False
     quiet: bool = True
     script_loaded: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -191,7 +190,7 @@ class MockServer:
     def __init__(self, config: ServerConfig, *, decoder: Decoder | None = None) -> None:
         self.config = config
         self.contract = load_contract(config.spec)
-        self.checks = DeliveryChecks(self.contract, sdkappid=config.sdkappid, token=config.token)
+        self.validator = DeliveryValidator(self.contract, sdkappid=config.sdkappid, token=config.token)
         self.journal = Journal(config.journal)
         self.scripts = ScriptBook(self.contract, self.journal, shared=config.shared)
         if config.script and not config.script_loaded:
@@ -208,47 +207,27 @@ class MockServer:
         self._webhook_path = self.contract.path
         self._hang_default_ms = int((self.contract.timeout_seconds + 1) * 1000)
         self._max_body = config.max_body if config.max_body is not None else self.contract.max_body_bytes
-        self.connexion = self._contract_app()
+        # Explanations (naming every field of a refused body) run here, one at a time, so a flood of
+        # bad bodies queues behind itself instead of taking the event loop from valid deliveries.
+        self._explainer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mockserver-explain")
+        self.docs = self._docs_app()
         self.admin = build_admin_app(self)
         self.stopping = asyncio.Event()
         self._admin_allow = allowed_methods(admin_document(self.contract.commands))
 
-    # ------------------------------------------------------------ connexion
-    def _contract_app(self) -> ConnexionMiddleware:
-        app = ConnexionMiddleware(self._connexion_endpoint, resolver=Resolver(function_resolver=lambda _: _unused))
+    def _docs_app(self) -> ConnexionMiddleware:
+        """connexion serving the contract to people: Swagger UI at /ui/ and the document itself."""
+        app = ConnexionMiddleware(_not_found, resolver=Resolver(function_resolver=lambda _: _unused))
         app.add_api(
             dict(self.contract.document),
-            validator_map=validator_map(self.checks),
             swagger_ui_options=connexion.options.SwaggerUIOptions(swagger_ui=True),
         )
-        app.add_error_handler(Problem, self._problem_handler)
         return app
-
-    @staticmethod
-    def _problem_handler(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-        assert isinstance(exc, Problem)
-        ctx = request.scope.get("state", {}).get(_CTX)
-        if isinstance(ctx, _Context):
-            ctx.record.errors = [v.as_dict() for v in exc.errors]
-        return ConnexionResponse(
-            status_code=exc.status,
-            body=exc.body(),
-            content_type=PROBLEM_JSON,
-            mimetype=PROBLEM_JSON,
-            headers=exc.headers,
-        )
-
-    async def _connexion_endpoint(self, scope: Scope, receive: Receive, send: Send) -> None:
-        delivery = checked_from_scope(scope)
-        ctx = scope["state"][_CTX]
-        if delivery is None:  # connexion hands unrouted requests to the wrapped app
-            raise Problem(404, f"nothing at {scope['path']}; webhooks are POSTed to {self._webhook_path}", "path")
-        await self._answer(delivery, ctx, receive, send)
 
     # ----------------------------------------------------------------- ASGI
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
+            await self._lifespan(scope, receive, send)
             return
         if scope["type"] != "http":
             return
@@ -256,12 +235,14 @@ class MockServer:
         if path == "/__admin" or path.startswith("/__admin/"):
             await self._admin(scope, receive, send)
             return
-        if scope["method"] in ("GET", "HEAD") and path.startswith(_DOC_PATHS):
-            await self.connexion(scope, receive, send)
+        if scope["method"] in ("GET", "HEAD") and _is_doc(path) and REFUSAL not in scope.get("state", {}):
+            await self.docs(scope, receive, send)
             return
         await self._delivery(scope, receive, send)
 
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
+    async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if "state" in scope:  # what the HTTP protocol enforces on request heads (see server.protocol)
+            scope["state"][HEAD_LIMITS] = HeadLimits(self.config.max_header, self.config.header_timeout)
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
@@ -281,6 +262,7 @@ class MockServer:
                 self._watch_exit_signals()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                self._explainer.shutdown(wait=False, cancel_futures=True)
                 await asyncio.to_thread(self.journal.close)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -335,103 +317,115 @@ class MockServer:
 
         await self.admin(scope, receive, with_allow)
 
+    # ----------------------------------------------------------- deliveries
     async def _delivery(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Every request that is not the admin API or the docs: judged, answered, journaled.
+
+        Whatever happens below, the record of what arrived is committed to the journal before
+        the sender gets a byte of the answer (`_Answer.send`), and a refusal reads the bytes
+        that arrived first, so the journal holds them too.
+        """
         start = time.perf_counter()
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         query = parse_query(scope.get("query_string", b""))
         record = Record(time.time(), scope["method"], scope["path"], query, headers, b"")
         ctx = _Context(record, getattr(getattr(send, "__self__", None), "transport", None))
-        scope.setdefault("state", {})[_CTX] = ctx
-        started = False
-
-        async def recording_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                record.status = message["status"]
-                record.response_headers = {
-                    k.decode("latin-1"): v.decode("latin-1") for k, v in message.get("headers", [])
-                }
-            elif message["type"] == "http.response.body":
-                record.response_body += message.get("body", b"")
-            await send(message)
-
+        answer = _Answer(self, ctx, send, start)
         try:
+            refusal = scope.get("state", {}).get(REFUSAL)
+            if isinstance(refusal, Problem):  # the HTTP layer refused the head (too large, too slow)
+                raise refusal
+            raw = await self._read_body(receive, headers, record)
             if scope["path"] != self._webhook_path:
-                await self.connexion(scope, receive, recording_send)
-            elif scope["method"] != "POST":
+                raise Problem(
+                    404, f"nothing at {shown(scope['path'])}; webhooks are POSTed to {self._webhook_path}", "path"
+                )
+            if scope["method"] != "POST":
                 raise Problem(
                     405,
                     f"{scope['method']} is not allowed here; webhooks are POSTed",
                     "method",
                     headers={"Allow": "POST"},
                 )
-            else:
-                await self._webhook(scope, receive, recording_send, ctx, headers)
+            await self._webhook(query, raw, headers.get("content-type"), ctx, answer, receive)
         except Problem as problem:
             record.errors = [v.as_dict() for v in problem.errors] or (
                 [{"field": problem.field, "reason": problem.detail}] if problem.field else []
             )
-            if not started and not isinstance(problem, _Disconnected):  # nobody is left to answer
-                await send_problem(recording_send, problem)
+            if not answer.started and not isinstance(problem, _Disconnected):  # nobody is left to answer
+                await answer.problem(problem)
         except ScriptError as exc:
             record.errors = [{"field": "script", "reason": str(exc)}]
-            if not started:
-                await send_problem(recording_send, Problem(500, f"the script failed: {exc}", "script"))
+            if not answer.started:
+                await answer.problem(Problem(500, f"the script failed: {exc}", "script"))
         except Exception as exc:  # a bug of ours: still answer in the problem format, still journal
             logger.exception("internal error while answering a delivery")
             record.errors = [{"field": "server", "reason": f"internal error: {type(exc).__name__}: {exc}"}]
-            if not started:
-                await send_problem(recording_send, Problem(500, f"internal error: {type(exc).__name__}: {exc}"))
+            if not answer.started:
+                await answer.problem(Problem(500, f"internal error: {type(exc).__name__}: {exc}"))
         finally:
-            if record.verdict == "valid" and not ctx.checked:
-                record.verdict = "invalid"
-            if self.checks.signer.token is not None:
-                # Verified once by the checks; again only when they stopped before the signature.
-                check = ctx.signature or signature_from_scope(scope) or self.checks.signer.verify(query)
-                record.signature = check.verdict.value
-            record.latency_ms = (time.perf_counter() - start) * 1000
-            self.journal.append(record)
-            if not self.config.quiet:
-                logger.info(
-                    "%s %s %s %s %.1f ms",
-                    record.command or "-",
-                    record.verdict,
-                    record.status if record.status is not None else record.fault,
-                    record.rule or "default",
-                    record.latency_ms,
-                )
+            if not answer.committed:  # no answer went out (a disconnect, a fault): still journal it
+                self._finish(record, ctx, start)
+                self.journal.append(record)
+            self._log(record)
+
+    def _finish(self, record: Record, ctx: _Context, start: float) -> None:
+        """The verdict, the signature and the latency, just before the record is stored."""
+        if record.verdict == "valid" and not ctx.checked:
+            record.verdict = "invalid"
+        if self.validator.signer.token is not None and record.signature is None:
+            # Verified once by the checks; again only when they stopped before the signature.
+            check = ctx.signature or self.validator.signer.verify(record.query)
+            record.signature = check.verdict.value
+        record.latency_ms = (time.perf_counter() - start) * 1000
+
+    def _log(self, record: Record) -> None:
+        if not self.config.quiet:
+            logger.info(
+                "%s %s %s %s %.1f ms",
+                record.command or "-",
+                record.verdict,
+                record.status if record.status is not None else record.fault,
+                record.rule or "default",
+                record.latency_ms,
+            )
 
     async def _webhook(
-        self, scope: Scope, receive: Receive, send: Send, ctx: _Context, headers: Mapping[str, str]
+        self, query: Query, raw: bytes, content_type: str | None, ctx: _Context, answer: _Answer, receive: Receive
     ) -> None:
-        content_type = headers.get("content-type")
-        if not content_type:
-            raise Problem(
-                415, "the Content-Type header is missing; webhooks are application/json", "header.Content-Type"
+        judgement = self.validator.judge(query, raw, content_type, explain=False)
+        if not judgement.explained:  # refused by the fast path: name the fields off the event loop
+            loop = asyncio.get_running_loop()
+            judgement = await loop.run_in_executor(
+                self._explainer, functools.partial(self.validator.judge, query, raw, content_type)
             )
-        mime, options = parse_options_header(content_type)
-        if mime.lower() != "application/json":
-            raise Problem(415, f"{mime!r} is not application/json", "header.Content-Type")
-        charset = options.get("charset", "utf-8").lower()
-        if charset not in ("utf-8", "utf8"):
-            raise Problem(415, f"charset {charset!r} is not UTF-8", "header.Content-Type")
-        raw = await self._read_body(receive, headers, ctx.record)
-        if self.config.engine == "connexion":
-            replayed = False
-
-            async def replay() -> Message:
-                nonlocal replayed
-                if not replayed:
-                    replayed = True
-                    return {"type": "http.request", "body": raw, "more_body": False}
-                return await receive()
-
-            await self.connexion(scope, replay, send)
-            return
-        ctx.signature = self.checks.check_query(ctx.record.query)
-        delivery = self.checks.check_body(ctx.record.query, raw)
-        await self._answer(delivery, ctx, receive, send)
+        ctx.signature = judgement.signature
+        if not judgement.accepted:
+            raise Problem.from_violations(judgement.status, judgement.violations, more=judgement.more)
+        assert judgement.webhook is not None
+        record = ctx.record
+        record.command = judgement.webhook.command
+        if self.decoder is not None:
+            try:
+                self.decoder(judgement.webhook, raw)
+            except (ValueError, TypeError, RecursionError) as exc:
+                raise Problem(400, f"the body does not decode with the typed models: {exc}", "body") from None
+        ctx.checked = True
+        script = await self.scripts.current()
+        if script.counted:  # counting a match takes SQLite's write lock: never on the event loop
+            reply = await asyncio.to_thread(
+                script.reply, judgement.webhook, judgement.document, query, self.scripts.hit(script)
+            )
+        else:
+            reply = script.reply(judgement.webhook, judgement.document, query, _never_counted)
+        record.rule = reply.rule
+        if reply.delay_ms:
+            await self.pause(min(reply.delay_ms, self.config.max_hang_ms) / 1000)
+        if reply.fault is not None:
+            record.fault = reply.fault.value
+            if await self._fault(reply, ctx, answer, receive):
+                return
+        await answer.send(reply.status, reply.headers, reply.body)
 
     async def _read_body(self, receive: Receive, headers: Mapping[str, str], record: Record) -> bytes:
         """The whole body, or a `Problem`: too large (413), too slow (408), or the sender hung up.
@@ -449,8 +443,6 @@ class MockServer:
                 413, f"the body is larger than {limit} bytes (--max-body)", "body", headers={"Connection": "close"}
             )
 
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise too_large()
         chunks: list[bytes] = []
         size = 0
         more = True
@@ -463,11 +455,14 @@ class MockServer:
                             400, f"the sender disconnected after {size}{expected} bytes of the body", "body"
                         )
                     chunk = message.get("body", b"")
-                    size += len(chunk)
-                    if size > limit:
+                    if size + len(chunk) > limit:
+                        chunks.append(chunk[: limit - size])  # what fits is journaled; the rest is refused
                         raise too_large()
+                    size += len(chunk)
                     chunks.append(chunk)
                     more = message.get("more_body", False)
+                    if more and declared is not None and declared.isdigit() and int(declared) > limit:
+                        raise too_large()
         except TimeoutError:
             record.body = b"".join(chunks)
             raise Problem(
@@ -483,32 +478,7 @@ class MockServer:
         record.body = b"".join(chunks)
         return record.body
 
-    async def _answer(self, delivery: CheckedDelivery, ctx: _Context, receive: Receive, send: Send) -> None:
-        record = ctx.record
-        record.command = delivery.webhook.command
-        if self.decoder is not None:
-            try:
-                self.decoder(delivery.webhook, record.body)
-            except (ValueError, TypeError, RecursionError) as exc:
-                raise Problem(400, f"the body does not decode with the typed models: {exc}", "body") from None
-        ctx.checked = True
-        script = await self.scripts.current()
-        if script.counted:  # counting a match takes SQLite's write lock: never on the event loop
-            reply = await asyncio.to_thread(
-                script.reply, delivery.webhook, delivery.document, delivery.query, self.scripts.hit(script)
-            )
-        else:
-            reply = script.reply(delivery.webhook, delivery.document, delivery.query, _never_counted)
-        record.rule = reply.rule
-        if reply.delay_ms:
-            await self.pause(min(reply.delay_ms, self.config.max_hang_ms) / 1000)
-        if reply.fault is not None:
-            record.fault = reply.fault.value
-            if await self._fault(reply, ctx, receive, send):
-                return
-        await _send_reply(send, reply.status, reply.headers, reply.body)
-
-    async def _fault(self, reply: Reply, ctx: _Context, receive: Receive, send: Send) -> bool:
+    async def _fault(self, reply: Reply, ctx: _Context, answer: _Answer, receive: Receive) -> bool:
         """Carry out a fault; True when nothing more is to be sent."""
         if reply.fault is Fault.HANG:
             wanted = reply.hang_ms if reply.hang_ms is not None else self._hang_default_ms
@@ -516,8 +486,8 @@ class MockServer:
             return False
         if reply.fault is Fault.MALFORMED:
             body = reply.body[: max(1, len(reply.body) // 2)]
-            await _send_reply(
-                send, 200, ((b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())), body
+            await answer.send(
+                200, ((b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())), body
             )
             return True
         transport = ctx.transport
@@ -525,6 +495,7 @@ class MockServer:
             raise Problem(
                 501, f"fault {reply.fault.value if reply.fault else ''!r} needs uvicorn's transport", "script"
             )
+        await answer.commit_without_answer()
         if reply.fault is Fault.RESET:
             sock = transport.get_extra_info("socket")
             if sock is not None:
@@ -533,7 +504,6 @@ class MockServer:
             transport.abort()
         else:
             transport.close()
-        ctx.record.status = None
         try:  # let the server notice the connection is gone, so it does not answer for us
             async with asyncio.timeout(1.0):
                 while (await receive())["type"] != "http.disconnect":
@@ -543,13 +513,63 @@ class MockServer:
         return True
 
 
+class _Answer:
+    """The one way an answer leaves: recorded, committed to the journal, then sent."""
+
+    def __init__(self, server: MockServer, ctx: _Context, send: Send, start: float) -> None:
+        self._server = server
+        self._ctx = ctx
+        self._send = send
+        self._start = start
+        self.started = False
+        self.committed = False
+
+    async def _commit(self) -> bool:
+        self._server._finish(self._ctx.record, self._ctx, self._start)
+        self.committed = True
+        return await self._server.journal.commit(self._ctx.record)
+
+    async def send(self, status: int, headers: Iterable[tuple[bytes, bytes]], body: bytes) -> None:
+        record = self._ctx.record
+        listed = list(headers)
+        record.status = status
+        record.response_headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in listed}
+        record.response_body = body
+        self.started = True
+        if not await self._commit():
+            # Not journaled means not processed: the sender must not take it as delivered.
+            status, listed, body = _problem_message(
+                Problem(503, "the journal could not store this delivery; it was not processed", "journal")
+            )
+        await self._send({"type": "http.response.start", "status": status, "headers": listed})
+        await self._send({"type": "http.response.body", "body": body})
+
+    async def problem(self, problem: Problem) -> None:
+        await self.send(*_problem_message(problem))
+
+    async def commit_without_answer(self) -> None:
+        """A fault that answers nothing (reset, close): journaled before the connection goes."""
+        self._ctx.record.status = None
+        self.started = True
+        await self._commit()
+
+
+def _problem_message(problem: Problem) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    body = problem.body()
+    headers = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(body)).encode()),
+        *((k.lower().encode(), v.encode()) for k, v in problem.headers.items()),
+    ]
+    return problem.status, headers, body
+
+
 def _never_counted(rule: Any) -> int:  # pragma: no cover - a script without counted rules never counts
     raise RuntimeError("a counted rule in a script that has none")
 
 
-async def _send_reply(send: Send, status: int, headers: Any, body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": list(headers)})
-    await send({"type": "http.response.body", "body": body})
+async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:  # pragma: no cover - routed away first
+    await send_problem(send, Problem(404, "nothing here", "path"))
 
 
 def _unused() -> None:  # pragma: no cover - connexion needs a callable per operation; the endpoint is ASGI

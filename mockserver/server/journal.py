@@ -1,11 +1,15 @@
 """The journal: every delivery the mock received, in one SQLite file all workers share.
 
 SQLite in WAL mode lets several `--workers` processes append to one file while others read,
-with nothing to install. Appends leave the event loop through a queue: a writer thread per
-process takes everything queued, inserts it in one transaction and commits, so a burst of
-deliveries costs one fsync-free commit instead of one per request, and no record is dropped
-(the queue is unbounded and `close()` drains it). Readers call `flush()` first, so what a
-test reads includes every delivery this process has already answered.
+with nothing to install. Records leave the event loop through a queue: a writer thread per
+process takes everything queued, inserts it in one transaction and commits (group commit), so a
+burst of deliveries costs one commit instead of one per request.
+
+"Answered" means "journaled": the server awaits `commit(record)`, which returns once the
+transaction holding the record is committed, and only then sends the answer. A commit in WAL
+mode has reached the operating system when it returns, so `kill -9` of the process (or of one
+worker) loses no delivery a sender was answered for; `synchronous=NORMAL` leaves only a power
+cut able to lose the last transactions, which is the trade every WAL user makes for speed.
 
 The same database carries the active script and the rules' hit counters, which is what lets a
 script loaded through one worker's admin API govern all workers.
@@ -190,6 +194,21 @@ def _record(row: sqlite3.Row) -> Record:
 _STOP = object()
 
 
+@dataclass
+class _Pending:
+    """A record whose sender waits (on `loop`) for its commit."""
+
+    record: Record
+    loop: asyncio.AbstractEventLoop
+    done: asyncio.Future[bool]
+
+
+def _resolve(futures: list[tuple[asyncio.Future[bool], bool]]) -> None:
+    for future, stored in futures:
+        if not future.done():
+            future.set_result(stored)
+
+
 class Journal:
     """Append deliveries from the event loop; query them from tests and the admin API."""
 
@@ -222,8 +241,19 @@ class Journal:
 
     # ---------------------------------------------------------------- writing
     def append(self, record: Record) -> None:
-        """Queue a record; never blocks the caller on the disk."""
+        """Queue a record without waiting for it to be committed (`flush()` waits for all)."""
         self._queue.put(record)
+
+    async def commit(self, record: Record) -> bool:
+        """Store `record` and return once its transaction is committed; False if it cannot be stored.
+
+        Every delivery waiting at the same moment shares one transaction, so the cost of a commit
+        is spread over the burst instead of being paid per request.
+        """
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[bool] = loop.create_future()
+        self._queue.put(_Pending(record, loop, done))
+        return await done
 
     def _write_loop(self) -> None:
         conn = self._connect()
@@ -235,36 +265,46 @@ class Journal:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            self._insert(conn, [item for item in batch if isinstance(item, Record)])
+            records = [item.record if isinstance(item, _Pending) else item for item in batch]
+            failed = self._insert(conn, [r for r in records if isinstance(r, Record)])
+            waiting: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[bool], bool]]] = {}
             for item in batch:
-                if isinstance(item, threading.Event):
+                if isinstance(item, _Pending):
+                    waiting.setdefault(item.loop, []).append((item.done, id(item.record) not in failed))
+                elif isinstance(item, threading.Event):
                     item.set()
                 elif item is _STOP:
                     stop = True
+            for loop, futures in waiting.items():  # one wake-up per event loop, not one per record
+                with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits any more
+                    loop.call_soon_threadsafe(_resolve, futures)
         conn.close()
 
-    def _insert(self, conn: sqlite3.Connection, records: list[Record]) -> None:
-        """Insert a batch; a record that cannot be stored is logged, and never stops the writer.
+    def _insert(self, conn: sqlite3.Connection, records: list[Record]) -> set[int]:
+        """Insert a batch; returns the ids (`id()`) of records that could not be stored.
 
         The writer thread is the journal: if it died, every later delivery would be lost and
         every `flush()` would wait its full timeout. So a failing batch is retried record by
         record, and only the record that fails is dropped (with its traceback in the log).
         """
         if not records:
-            return
+            return set()
         try:
             with _transaction(conn):
                 conn.executemany(_INSERT, [record.row() for record in records])
-            return
+            return set()
         except Exception:
             pass
+        failed: set[int] = set()
         for record in records:
             try:
                 with _transaction(conn):
                     conn.execute(_INSERT, record.row())
             except Exception:
                 self.dropped += 1
+                failed.add(id(record))
                 logger.exception("the journal could not store a delivery (%s %s)", record.method, record.path)
+        return failed
 
     def flush(self, timeout: float = 30.0) -> None:
         """Return once every record appended before the call is committed.

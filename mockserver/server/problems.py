@@ -34,11 +34,19 @@ class Problem(Exception):
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @classmethod
-    def from_violations(cls, status: int, violations: Iterable[Violation]) -> Problem:
-        """One problem for a list of violations; `field`/`detail` come from the first one."""
+    def from_violations(cls, status: int, violations: Iterable[Violation], *, more: bool = False) -> Problem:
+        """One problem for a list of violations; `field`/`detail` come from the first one.
+
+        `more`: the explanation stopped before naming every violation (it is bounded), which
+        the detail says, so nobody takes the list for the whole story.
+        """
         found = sorted(set(violations))
         first = found[0]
-        detail = str(first) if len(found) == 1 else f"{first} (and {len(found) - 1} more)"
+        others = len(found) - 1
+        if more:
+            detail = f"{first} (and more: only the first {len(found)} violations are named)"
+        else:
+            detail = str(first) if not others else f"{first} (and {others} more)"
         return cls(status, detail, first.field, found)
 
     @property

@@ -21,6 +21,7 @@ from mockserver.contract import load_contract
 from mockserver.errors import BindError
 from mockserver.server.app import CONFIG_ENV, MockServer, ScriptBook, ServerConfig
 from mockserver.server.journal import Journal
+from mockserver.server.protocol import GuardedHttpToolsProtocol
 
 __all__ = ["BindError", "bind", "ready_line", "serve"]
 
@@ -62,6 +63,7 @@ def serve(
         "access_log": False,
         "lifespan": "on",
         "timeout_graceful_shutdown": 5,
+        "http": GuardedHttpToolsProtocol,
     }
     options.update(uvicorn_options or {})
     quiet_connexion()
