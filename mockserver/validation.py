@@ -50,7 +50,7 @@ from werkzeug.http import parse_options_header
 
 from mockserver.contract import Contract, Parameter, Webhook, load_contract
 from mockserver.errors import JSONTextError, UnknownCommand
-from mockserver.jsontext import loads_strict
+from mockserver.jsontext import loads_strict, refuse_duplicate_keys
 from mockserver.responses import ResponseChecker
 from mockserver.schema import (
     EXPLAIN_BUDGET_S,
@@ -295,14 +295,20 @@ class DeliveryValidator:
         if authenticate and self.sdkappid is not None and query.get(self._app_param) != self.sdkappid:
             detail = f"{self._app_param} {shown(str(query.get(self._app_param)))} is not this app's SDKAppID"
             return Judgement(403, [Violation(f"query.{self._app_param}", detail)], signature=signature)
-        document, reason = self._decode(body)
+        document, reason = self._decode(body, duplicates=explain)
         if reason is not None:
             return Judgement(400, [reason], signature=signature)
         tag = document.get(self.contract.command_field)
         mismatch = command_mismatch(self.contract, query, document)
         also = [mismatch] if mismatch is not None else []
         compiled = self._events.get(tag) if isinstance(tag, str) else None
-        if compiled is None or not compiled.is_valid(document):
+        conforms = compiled is not None and compiled.is_valid(document)
+        if conforms and not explain:  # the schema bounds this document's size: the duplicate-key pass is cheap
+            try:
+                refuse_duplicate_keys(body or b"", document)
+            except JSONTextError as exc:
+                return Judgement(400, [Violation("body", f"the body is {exc}")], signature=signature)
+        if not conforms:
             judgement = self._explained(400, query, body, also, explain, stage="body")
             if judgement.violations or not judgement.explained:
                 judgement.signature = signature
@@ -388,11 +394,11 @@ class DeliveryValidator:
                     )
         return found, not found and self._query.is_valid(self._typed(query))
 
-    def _decode(self, body: bytes | None) -> tuple[Any, Violation | None]:
+    def _decode(self, body: bytes | None, *, duplicates: bool = True) -> tuple[Any, Violation | None]:
         if not body:
             return None, Violation("body", "the request body is required")
         try:
-            document = loads_strict(body)
+            document = loads_strict(body, duplicates=duplicates)
         except JSONTextError as exc:
             return None, Violation("body", f"the body is {exc}")
         if not isinstance(document, dict):
