@@ -105,7 +105,7 @@ def main() -> int:
         )
         time.sleep(1.0)
         results["during the flood"] = _latencies(server.url, valid_path, valid, args.duration)
-        out, _ = wrk.communicate()
+        wrk.communicate()
         flood_answers: Any = server.count(verdict="invalid")
     shutil.rmtree(work, ignore_errors=True)
 

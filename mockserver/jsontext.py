@@ -87,7 +87,7 @@ def _key_count(value: Any) -> int:
 
 
 def refuse_duplicate_keys(data: bytes | str, decoded: Any = None) -> None:
-    """Raise `JSONTextError` if an object in `data` (text msgspec accepted) repeats a key.
+    r"""Raise `JSONTextError` if an object in `data` (text msgspec accepted) repeats a key.
 
     msgspec keeps the last of two equal keys without saying so; the C scanner of `json` hands
     each object's pairs over in order, which costs a few microseconds for a typical delivery and
