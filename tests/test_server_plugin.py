@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from mockserver.server.testing import RunningServer
 from tests.test_server_support import SCRIPTS, contract, deliver, load_yaml
@@ -25,3 +29,34 @@ def test_factory_starts_servers_with_options(mockserver_factory: Callable[..., R
     server = mockserver_factory("--sdkappid", "42")
     webhook = contract.webhooks[0]
     assert deliver(server.url, dict(webhook.example().value), command=webhook.command).status_code == 403
+
+
+def test_the_plugin_costs_nothing_until_a_fixture_is_used(tmp_path: Path) -> None:
+    """Installed, the plugin loads in every pytest run: no framework import, no warning, no file left."""
+    (tmp_path / "test_user.py").write_text(
+        "import sys\n\n"
+        "def test_unrelated():\n"
+        "    assert 'connexion' not in sys.modules and 'mockserver.server.app' not in sys.modules\n\n"
+        "def test_with_the_mock(mockserver):\n"
+        "    assert mockserver.count() == 0\n"
+    )
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-W", "error", "-p", "no:cacheprovider", "test_user.py::test_unrelated"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TMPDIR": str(temp)},
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-W", "error", "-p", "no:cacheprovider", "test_user.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TMPDIR": str(temp)},
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "2 passed" in run.stdout
+    assert not list(temp.glob("mockserver-stderr-*")), "a server left its stderr log behind"

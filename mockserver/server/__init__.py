@@ -1,14 +1,37 @@
-"""`mockserver serve`: the mock app backend (validation, scripted answers, journal, admin API)."""
+"""`mockserver serve`: the mock app backend (validation, scripted answers, journal, admin API).
 
-import warnings
+The public names are imported on first use: `mockserver.server.testing` (and the pytest plugin
+on top of it) drives a server in a child process and must not pay for connexion here.
+"""
 
-# connexion imports Starlette's test client, which warns about httpx at import time; users of
-# `mockserver.server.testing` and the pytest plugin would see it on every run, about nothing.
-warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+from __future__ import annotations
 
-from mockserver.server.app import MockServer, ServerConfig  # noqa: E402
-from mockserver.server.journal import Journal, Record  # noqa: E402
-from mockserver.server.problems import Problem  # noqa: E402
-from mockserver.server.scripts import Script, ScriptError  # noqa: E402
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mockserver.server.app import MockServer, ServerConfig
+    from mockserver.server.journal import Journal, Record
+    from mockserver.server.problems import Problem
+    from mockserver.server.scripts import Script, ScriptError
 
 __all__ = ["Journal", "MockServer", "Problem", "Record", "Script", "ScriptError", "ServerConfig"]
+
+_EXPORTS = {
+    "MockServer": "mockserver.server.app",
+    "ServerConfig": "mockserver.server.app",
+    "Journal": "mockserver.server.journal",
+    "Record": "mockserver.server.journal",
+    "Problem": "mockserver.server.problems",
+    "Script": "mockserver.server.scripts",
+    "ScriptError": "mockserver.errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mockserver.server' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -22,7 +22,7 @@ import yaml
 from connexion.exceptions import ProblemException
 from connexion.resolver import Resolver
 from connexion.validators import JSONRequestBodyValidator, ParameterValidator
-from jsonschema import Draft4Validator, draft4_format_checker
+from jsonschema import Draft4Validator
 from jsonschema.exceptions import best_match
 from starlette.types import Scope
 
@@ -169,7 +169,7 @@ class _Parameters(ParameterValidator):  # type: ignore[misc]
         if isinstance(value, float) and not math.isfinite(value):
             return f"{value} is not a finite number"
         schema = param.get("schema", param)
-        error = best_match(Draft4Validator(schema, format_checker=draft4_format_checker).iter_errors(value))
+        error = best_match(Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER).iter_errors(value))
         return None if error is None else error.message
 
     def validate_request(self, request: Any) -> None:

@@ -42,6 +42,7 @@ class RunningServer:
         self.url = url
         self.journal = journal
         self._stderr_path = stderr_path
+        self._stderr_text: str | None = None
         headers = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
         self.admin = httpx.Client(base_url=f"{url}/__admin", headers=headers, timeout=30)
 
@@ -106,10 +107,18 @@ class RunningServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        if self._stderr_text is None:  # keep what it said, leave no file behind
+            self._stderr_text = self.stderr
+            self._stderr_path.unlink(missing_ok=True)
         return self.process.returncode
 
     @property
     def stderr(self) -> str:
+        """What the server wrote to stderr (kept in memory once it has stopped)."""
+        if self._stderr_text is not None:
+            return self._stderr_text
         return self._stderr_path.read_text(encoding="utf-8", errors="replace")
 
     def __enter__(self) -> RunningServer:
@@ -150,6 +159,7 @@ def start_server(
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=stderr_file, text=True, env={**os.environ, **(env or {})}
     )
+    stderr_file.close()  # the child has its own descriptor
     lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
 
     def pump() -> None:
@@ -172,6 +182,6 @@ def start_server(
             if process.poll() is None:
                 process.kill()
             process.wait()
-            raise ServerFailed(
-                f"mockserver serve did not start: {Path(stderr_file.name).read_text(errors='replace')[-2000:]}"
-            )
+            said = Path(stderr_file.name).read_text(errors="replace")[-2000:]
+            Path(stderr_file.name).unlink(missing_ok=True)
+            raise ServerFailed(f"mockserver serve did not start: {said}")
