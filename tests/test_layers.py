@@ -17,6 +17,7 @@ PACKAGE = ROOT / "mockserver"
 LAYERS: dict[str, int] = {
     "errors": -1,
     "contract": 0,
+    "flow": 1,
     "jsontext": 0,
     "schema": 1,
     "signing": 1,

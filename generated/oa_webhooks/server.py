@@ -23,16 +23,28 @@ from urllib.parse import parse_qsl
 import msgspec
 
 from .models import (
+    AfterAddSubscriber,
+    AfterAddSubscriberResponse,
+    AfterCreateOfficialAccount,
+    AfterCreateOfficialAccountResponse,
     AfterDeleteSubscriber,
     AfterDeleteSubscriberResponse,
+    AfterMsgWithDraw,
+    AfterMsgWithDrawResponse,
     AfterOfficialAccountDestroyed,
     AfterOfficialAccountDestroyedResponse,
     AfterOfficialAccountFull,
     AfterOfficialAccountFullResponse,
+    AfterOfficialAccountInfoChanged,
+    AfterOfficialAccountInfoChangedResponse,
     AfterSendMsg,
     AfterSendMsgResponse,
     BeforeAddSubscriber,
     BeforeAddSubscriberResponse,
+    BeforeCreateOfficialAccount,
+    BeforeCreateOfficialAccountResponse,
+    BeforeSendMsg,
+    BeforeSendMsgResponse,
     PayloadError,
     decode,
     encode,
@@ -121,6 +133,42 @@ class WebhookHandler(Protocol):
         webhook)."""
         ...
 
+    async def before_create_official_account(
+        self, event: BeforeCreateOfficialAccount, ctx: CallbackContext
+    ) -> BeforeCreateOfficialAccountResponse:
+        """Before an Official Account is created
+        (`OfficialAccount.CallbackBeforeCreateOfficialAccount`, before webhook)."""
+        ...
+
+    async def after_create_official_account(
+        self, event: AfterCreateOfficialAccount, ctx: CallbackContext
+    ) -> AfterCreateOfficialAccountResponse:
+        """After an Official Account is created (`OfficialAccount.CallbackAfterCreateOfficialAccount`,
+        after webhook)."""
+        ...
+
+    async def after_official_account_info_changed(
+        self, event: AfterOfficialAccountInfoChanged, ctx: CallbackContext
+    ) -> AfterOfficialAccountInfoChangedResponse:
+        """After an Official Account's profile is modified
+        (`OfficialAccount.CallbackAfterOfficialAccountInfoChanged`, after webhook)."""
+        ...
+
+    async def after_add_subscriber(self, event: AfterAddSubscriber, ctx: CallbackContext) -> AfterAddSubscriberResponse:
+        """After an Official Account is subscribed (`OfficialAccount.CallbackAfterAddSubscriber`, after
+        webhook)."""
+        ...
+
+    async def before_send_msg(self, event: BeforeSendMsg, ctx: CallbackContext) -> BeforeSendMsgResponse:
+        """Before an Official Account message is sent (`OfficialAccount.CallbackBeforeSendMsg`, before
+        webhook)."""
+        ...
+
+    async def after_msg_with_draw(self, event: AfterMsgWithDraw, ctx: CallbackContext) -> AfterMsgWithDrawResponse:
+        """After Official Account messages are recalled (`OfficialAccount.CallbackAfterMsgWithDraw`,
+        after webhook)."""
+        ...
+
 
 # The default success answers (each response schema's `example`), decoded once at import.
 _DEFAULT_AFTER_OFFICIAL_ACCOUNT_FULL: Final = decode(
@@ -136,6 +184,22 @@ _DEFAULT_BEFORE_ADD_SUBSCRIBER: Final = decode(
     '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', BeforeAddSubscriberResponse
 )
 _DEFAULT_AFTER_SEND_MSG: Final = decode('{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', AfterSendMsgResponse)
+_DEFAULT_BEFORE_CREATE_OFFICIAL_ACCOUNT: Final = decode(
+    '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', BeforeCreateOfficialAccountResponse
+)
+_DEFAULT_AFTER_CREATE_OFFICIAL_ACCOUNT: Final = decode(
+    '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', AfterCreateOfficialAccountResponse
+)
+_DEFAULT_AFTER_OFFICIAL_ACCOUNT_INFO_CHANGED: Final = decode(
+    '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', AfterOfficialAccountInfoChangedResponse
+)
+_DEFAULT_AFTER_ADD_SUBSCRIBER: Final = decode(
+    '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', AfterAddSubscriberResponse
+)
+_DEFAULT_BEFORE_SEND_MSG: Final = decode('{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', BeforeSendMsgResponse)
+_DEFAULT_AFTER_MSG_WITH_DRAW: Final = decode(
+    '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', AfterMsgWithDrawResponse
+)
 
 
 class DefaultWebhookHandler:
@@ -167,6 +231,30 @@ class DefaultWebhookHandler:
 
     async def after_send_msg(self, event: AfterSendMsg, ctx: CallbackContext) -> AfterSendMsgResponse:
         return msgspec.structs.replace(_DEFAULT_AFTER_SEND_MSG)
+
+    async def before_create_official_account(
+        self, event: BeforeCreateOfficialAccount, ctx: CallbackContext
+    ) -> BeforeCreateOfficialAccountResponse:
+        return msgspec.structs.replace(_DEFAULT_BEFORE_CREATE_OFFICIAL_ACCOUNT)
+
+    async def after_create_official_account(
+        self, event: AfterCreateOfficialAccount, ctx: CallbackContext
+    ) -> AfterCreateOfficialAccountResponse:
+        return msgspec.structs.replace(_DEFAULT_AFTER_CREATE_OFFICIAL_ACCOUNT)
+
+    async def after_official_account_info_changed(
+        self, event: AfterOfficialAccountInfoChanged, ctx: CallbackContext
+    ) -> AfterOfficialAccountInfoChangedResponse:
+        return msgspec.structs.replace(_DEFAULT_AFTER_OFFICIAL_ACCOUNT_INFO_CHANGED)
+
+    async def after_add_subscriber(self, event: AfterAddSubscriber, ctx: CallbackContext) -> AfterAddSubscriberResponse:
+        return msgspec.structs.replace(_DEFAULT_AFTER_ADD_SUBSCRIBER)
+
+    async def before_send_msg(self, event: BeforeSendMsg, ctx: CallbackContext) -> BeforeSendMsgResponse:
+        return msgspec.structs.replace(_DEFAULT_BEFORE_SEND_MSG)
+
+    async def after_msg_with_draw(self, event: AfterMsgWithDraw, ctx: CallbackContext) -> AfterMsgWithDrawResponse:
+        return msgspec.structs.replace(_DEFAULT_AFTER_MSG_WITH_DRAW)
 
 
 _Route = Callable[[WebhookHandler, bytes, CallbackContext], Awaitable[bytes]]
@@ -204,12 +292,50 @@ async def _after_send_msg(handler: WebhookHandler, body: bytes, ctx: CallbackCon
     return _encode_answer(answer, AfterSendMsgResponse)
 
 
+async def _before_create_official_account(handler: WebhookHandler, body: bytes, ctx: CallbackContext) -> bytes:
+    answer: object = await handler.before_create_official_account(decode(body, BeforeCreateOfficialAccount), ctx)
+    return _encode_answer(answer, BeforeCreateOfficialAccountResponse)
+
+
+async def _after_create_official_account(handler: WebhookHandler, body: bytes, ctx: CallbackContext) -> bytes:
+    answer: object = await handler.after_create_official_account(decode(body, AfterCreateOfficialAccount), ctx)
+    return _encode_answer(answer, AfterCreateOfficialAccountResponse)
+
+
+async def _after_official_account_info_changed(handler: WebhookHandler, body: bytes, ctx: CallbackContext) -> bytes:
+    answer: object = await handler.after_official_account_info_changed(
+        decode(body, AfterOfficialAccountInfoChanged), ctx
+    )
+    return _encode_answer(answer, AfterOfficialAccountInfoChangedResponse)
+
+
+async def _after_add_subscriber(handler: WebhookHandler, body: bytes, ctx: CallbackContext) -> bytes:
+    answer: object = await handler.after_add_subscriber(decode(body, AfterAddSubscriber), ctx)
+    return _encode_answer(answer, AfterAddSubscriberResponse)
+
+
+async def _before_send_msg(handler: WebhookHandler, body: bytes, ctx: CallbackContext) -> bytes:
+    answer: object = await handler.before_send_msg(decode(body, BeforeSendMsg), ctx)
+    return _encode_answer(answer, BeforeSendMsgResponse)
+
+
+async def _after_msg_with_draw(handler: WebhookHandler, body: bytes, ctx: CallbackContext) -> bytes:
+    answer: object = await handler.after_msg_with_draw(decode(body, AfterMsgWithDraw), ctx)
+    return _encode_answer(answer, AfterMsgWithDrawResponse)
+
+
 _ROUTES: Final[Mapping[str, _Route]] = {
     "OfficialAccount.CallbackAfterOfficialAccountFull": _after_official_account_full,
     "OfficialAccount.CallbackAfterDeleteSubscriber": _after_delete_subscriber,
     "OfficialAccount.CallbackAfterOfficialAccountDestroyed": _after_official_account_destroyed,
     "OfficialAccount.CallbackBeforeAddSubscriber": _before_add_subscriber,
     "OfficialAccount.CallbackAfterSendMsg": _after_send_msg,
+    "OfficialAccount.CallbackBeforeCreateOfficialAccount": _before_create_official_account,
+    "OfficialAccount.CallbackAfterCreateOfficialAccount": _after_create_official_account,
+    "OfficialAccount.CallbackAfterOfficialAccountInfoChanged": _after_official_account_info_changed,
+    "OfficialAccount.CallbackAfterAddSubscriber": _after_add_subscriber,
+    "OfficialAccount.CallbackBeforeSendMsg": _before_send_msg,
+    "OfficialAccount.CallbackAfterMsgWithDraw": _after_msg_with_draw,
 }
 
 
