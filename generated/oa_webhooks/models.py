@@ -84,6 +84,7 @@ __all__ = [
     "Subscriber",
     "TextElem",
     "TextElemMsgContent",
+    "UnknownCommandError",
     "UnknownElem",
     "UserID",
     "VideoFileElem",
@@ -1199,6 +1200,37 @@ class PayloadError(ValueError):
         return self.path[2:] if self.path.startswith("$.") else self.path.removeprefix("$")
 
 
+class UnknownCommandError(PayloadError):
+    """A body whose `CallbackCommand` this package does not know; `known` lists those it does.
+
+    A webhook enabled in the console after this package was generated arrives like this: a
+    receiver may answer it with a plain acknowledgement instead of refusing it.
+    """
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+        self.known: tuple[str, ...] = tuple(EVENT_TYPES)
+        listed = ", ".join(self.known)
+        super().__init__(f"unknown CallbackCommand {command!r}; this package knows {listed}", _TAG_PATH)
+
+
+_TAG_PATH: Final = "$.CallbackCommand"
+
+
+def _unknown_command(data: bytes | str, exc: msgspec.ValidationError) -> UnknownCommandError | None:
+    """The error for a body refused because its command is not one of this package's, else None."""
+    if not str(exc).endswith(f"- at `{_TAG_PATH}`"):
+        return None
+    try:
+        document = msgspec.json.decode(data)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    command = cast("dict[str, object]", document).get("CallbackCommand") if isinstance(document, dict) else None
+    if isinstance(command, str) and command not in EVENT_TYPES:
+        return UnknownCommandError(command)
+    return None
+
+
 _AT = re.compile(r" - at `\$([^`]*)`")
 _MISSING = re.compile(r"Object missing required field `([^`]+)`")
 
@@ -1303,10 +1335,16 @@ _EVENT_DECODER: Final = _decoder(CallbackEvent)
 
 
 def decode_event(data: bytes | str) -> CallbackEvent:
-    """Decode and validate one webhook body; the event class is chosen by its `CallbackCommand`."""
+    """Decode and validate one webhook body; the event class is chosen by its `CallbackCommand`.
+
+    A command this package does not know raises `UnknownCommandError` (a `PayloadError`).
+    """
     try:
         event: CallbackEvent = _EVENT_DECODER.decode(data)
     except msgspec.ValidationError as exc:
+        unknown = _unknown_command(data, exc)
+        if unknown is not None:
+            raise unknown from None
         event = _retry(data, CallbackEvent, exc)
     except msgspec.DecodeError as exc:
         raise _payload_error(exc) from None
