@@ -60,7 +60,7 @@ def _apply(effect: Effect, event: dict[str, JSON], answer: Mapping[str, JSON]) -
     lists, item_path = effect.target.segments[:cut], FieldPath("", effect.target.segments[cut + 1 :])
     *parents, last = lists
     for holder in FieldPath("", tuple(parents)).values(event) if parents else [event]:
-        if isinstance(holder, dict) and isinstance(holder.get(last), list):
+        if isinstance(holder, dict) and isinstance(last, str) and isinstance(holder.get(last), list):
             holder[last] = [
                 item
                 for item in holder[last]

@@ -286,11 +286,15 @@ def no_server_error(context: CheckContext, exchange: Exchange) -> Finding | None
 
 @_check("semantics", _GENERATED | {ProbeKind.FORWARD}, valid_only=True)
 def semantics(context: CheckContext, exchange: Exchange) -> Finding | None:
-    """The rules a schema cannot state: refusals only name users from the request, error codes are the vendor's.
+    """The rules a schema cannot state: refusals name users from the request, codes are the vendor's, replacements are valid.
 
     Read from the response fields' `x-subset-of` (e.g. refused users must come from the
-    request's list at that path) and `x-vendor-values` (the codes the vendor defines for that
-    webhook; the Chat backend's behaviour for any other code is undefined).
+    request's list at that path), `x-vendor-values` (the codes, and ranges of app-defined codes,
+    the vendor defines for that webhook; its behaviour for any other code is undefined, and an
+    "after" webhook's only code means "ignored": any other is an attempt to refuse what has
+    already happened) and `x-webhook.effects` (a value the answer puts in place of an event
+    field, such as a replaced message body, must be valid as that field, and is only used with
+    an allowing code).
     """
     webhook = exchange.probe.webhook
     document = exchange.document
@@ -309,12 +313,41 @@ def semantics(context: CheckContext, exchange: Exchange) -> Finding | None:
             )
     for name, values in webhook.vendor_values.items():
         value = document.get(name)
-        if isinstance(value, int) and not isinstance(value, bool) and value not in values:
-            known = ", ".join(f"{code} ({meaning})" for code, meaning in sorted(values.items()))
+        if not isinstance(value, int) or isinstance(value, bool) or any(value in v for v in values):
+            continue
+        known = ", ".join(f"{v.label} ({v.meaning})" for v in values)
+        if not webhook.can_refuse:
             return Finding(
-                f"body.{name} not a vendor value",
-                f"body.{name} is {value}; for {webhook.command} the vendor defines only {known}",
+                f"body.{name}: refusal on an after webhook",
+                f"body.{name} is {value}, but {webhook.command} reports what has already happened:"
+                f" the vendor defines only {known}",
             )
+        return Finding(
+            f"body.{name} not a vendor value",
+            f"body.{name} is {value}; for {webhook.command} the vendor defines only {known}",
+        )
+    return _replacement_finding(context, webhook, document)
+
+
+def _replacement_finding(context: CheckContext, webhook: Webhook, document: Mapping[str, Any]) -> Finding | None:
+    """A replacement that is not valid as the event's field, or that comes with a code that does not allow."""
+    invalid = context.validator.responses.check_replacements(webhook.command, document)
+    if invalid:
+        fields = sorted({str(e.answer) for e in webhook.effects for v in invalid if v.field.startswith(f"body.{e.answer}")})
+        return Finding(
+            f"body.{', body.'.join(fields)} not a valid replacement",
+            "the Chat backend would deliver it in place of the event's field: "
+            + "; ".join(str(v) for v in invalid[:5]),
+        )
+    present = [str(e.answer) for e in webhook.effects if e.answer.values(document)]
+    code = document.get(webhook.response_roles.get("error-code", ""))
+    value = webhook.vendor_value(code)
+    if present and value is not None and value.outcome != "allow":
+        return Finding(
+            f"body.{present[0]} with a code that does not allow",
+            f"body.{', body.'.join(present)} replace(s) the event's field(s) only with an allowing code;"
+            f" with {code} ({value.meaning}) the Chat backend ignores them",
+        )
     return None
 
 
