@@ -78,6 +78,24 @@ class ResponseChecker:
         """Schema check of an already-parsed answer to `command` (scripted answers, examples)."""
         return violations_of(self._validator(command).iter_errors(document), "body")
 
+    def check_subsets(self, command: str, event: Any, document: Any) -> list[Violation]:
+        """Values an answer may only repeat from the event (`x-subset-of`) that it did not take from there."""
+        webhook = self.contract.webhook(command)
+        found: list[Violation] = []
+        if not isinstance(document, dict):
+            return found
+        for name, path in webhook.subset_of.items():
+            listed = document.get(name)
+            if not isinstance(listed, list):
+                continue
+            allowed = path.values(event)
+            found.extend(
+                Violation(f"body.{name}[{index}]", f"{value!r} is not in the request's {path}")
+                for index, value in enumerate(listed)
+                if value not in allowed
+            )
+        return found
+
     def check_replacements(self, command: str, document: Any) -> list[Violation]:
         """Whether each value an answer puts in place of an event field (`replace` effects) is valid there.
 

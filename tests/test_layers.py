@@ -27,6 +27,7 @@ LAYERS: dict[str, int] = {
     "server": 4,
     "codegen": 4,
     "fuzz": 4,
+    "traffic": 4,
     "pytest_plugin": 5,
     "cli": 6,
     "__main__": 7,

@@ -286,7 +286,7 @@ def no_server_error(context: CheckContext, exchange: Exchange) -> Finding | None
 
 @_check("semantics", _GENERATED | {ProbeKind.FORWARD}, valid_only=True)
 def semantics(context: CheckContext, exchange: Exchange) -> Finding | None:
-    """The rules a schema cannot state: refusals name users from the request, codes are the vendor's, replacements are valid.
+    """The rules a schema cannot state: refusals from the request, the vendor's codes, valid replacements.
 
     Read from the response fields' `x-subset-of` (e.g. refused users must come from the
     request's list at that path), `x-vendor-values` (the codes, and ranges of app-defined codes,
@@ -300,17 +300,15 @@ def semantics(context: CheckContext, exchange: Exchange) -> Finding | None:
     document = exchange.document
     if webhook is None or exchange.status != 200 or not isinstance(document, Mapping):
         return None
-    for name, path in webhook.subset_of.items():
-        listed = document.get(name)
-        if not isinstance(listed, list):
-            continue
-        allowed = path.values(exchange.sent_document)
-        strangers = [value for value in listed if value not in allowed]
-        if strangers:
-            return Finding(
-                f"body.{name} outside the request's {path}",
-                f"body.{name} lists {strangers[:5]!r}, which the request's {path} does not contain",
-            )
+    outside = context.validator.responses.check_subsets(webhook.command, exchange.sent_document, document)
+    if outside:
+        name = outside[0].field.split("[", 1)[0]
+        path = webhook.subset_of[name.removeprefix("body.")]
+        strangers = [v.reason.split(" is not in", 1)[0] for v in outside if v.field.startswith(f"{name}[")]
+        return Finding(
+            f"{name} outside the request's {path}",
+            f"{name} lists {', '.join(strangers[:5])}, which the request's {path} does not contain",
+        )
     for name, values in webhook.vendor_values.items():
         value = document.get(name)
         if not isinstance(value, int) or isinstance(value, bool) or any(value in v for v in values):
@@ -333,7 +331,9 @@ def _replacement_finding(context: CheckContext, webhook: Webhook, document: Mapp
     """A replacement that is not valid as the event's field, or that comes with a code that does not allow."""
     invalid = context.validator.responses.check_replacements(webhook.command, document)
     if invalid:
-        fields = sorted({str(e.answer) for e in webhook.effects for v in invalid if v.field.startswith(f"body.{e.answer}")})
+        fields = sorted(
+            {str(e.answer) for e in webhook.effects for v in invalid if v.field.startswith(f"body.{e.answer}")}
+        )
         return Finding(
             f"body.{', body.'.join(fields)} not a valid replacement",
             "the Chat backend would deliver it in place of the event's field: "
