@@ -198,7 +198,7 @@ class Sender:
                 tuple(violations),
                 answer=document,
                 outcome=webhook.on_failure,
-                detail=f"the delivery failed; the Chat backend applies its {webhook.on_failure!r} policy",
+                detail=_failure_detail(webhook),
                 operation=dict(event) if isinstance(event, Mapping) else {},
             )
         value = webhook.vendor_value(document.get(webhook.response_roles.get("error-code", "")))
@@ -240,7 +240,7 @@ class Sender:
             error=error,
             timed_out=timed_out,
             outcome=webhook.on_failure,
-            detail=f"the delivery failed; the Chat backend applies its {webhook.on_failure!r} policy",
+            detail=_failure_detail(webhook),
         )
 
     async def aclose(self) -> None:
@@ -254,6 +254,10 @@ class Sender:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+
+
+def _failure_detail(webhook: Webhook) -> str:
+    return f"the delivery failed; the Chat backend applies its {webhook.on_failure!r} policy"
 
 
 def send_once(url: str, command: str, body: bytes | Mapping[str, JSON], **options: Any) -> Verdict:
