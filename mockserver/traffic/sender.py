@@ -5,7 +5,7 @@ Everything that sends as the Chat backend would (`mockserver send`, and `replay`
 only the contract it is given, so a user's edited contract is sent and judged as it says.
 
     async with Sender(url, contract=contract, sdk_appid=1400000000, token="secret") as sender:
-        verdict = await sender.send("OfficialAccount.CallbackBeforeSendMsg", body)
+        verdict = await sender.send(command, body)   # a command or its event name
     verdict.delivered, verdict.outcome, verdict.violations
 
 A delivery builds the vendor's query string from the parameters' roles, signs it with a fresh
