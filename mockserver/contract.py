@@ -23,13 +23,17 @@ import yaml
 from mockserver.errors import ContractError, UnknownCommand
 
 __all__ = [
+    "OUTCOMES",
     "Contract",
     "ContractError",
+    "Effect",
     "Example",
     "FieldPath",
+    "Follows",
     "Parameter",
     "SigningRule",
     "UnknownCommand",
+    "VendorValue",
     "Webhook",
     "bundled_contract_path",
     "load_contract",
@@ -37,6 +41,9 @@ __all__ = [
 
 Kind = Literal["before", "after"]
 JSON = Any
+
+OUTCOMES = frozenset({"allow", "reject", "drop", "ignored"})
+"""What the Chat backend can do with an answer (`x-vendor-values` outcomes; see the contract's info)."""
 
 # libyaml is several times faster; the pure-Python loader gives the same result.
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -122,6 +129,78 @@ class SigningRule:
 
 
 @dataclass(frozen=True)
+class VendorValue:
+    """One entry of `x-vendor-values`: a value (or an inclusive range of them) and what it makes the vendor do."""
+
+    low: int
+    high: int
+    outcome: str
+    """`allow`, `reject`, `drop` or `ignored` (one of `OUTCOMES`)."""
+    meaning: str
+    caller_error: int | None = None
+    """The error code the vendor gives the caller of the operation (`callerError`), when it names one."""
+    pass_through: bool = False
+    """The caller gets the answer's own error code and error info (`passThrough`: app-defined codes)."""
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and self.low <= value <= self.high
+
+    @property
+    def label(self) -> str:
+        """The key as the contract writes it: ``0`` or ``120001-130000``."""
+        return str(self.low) if self.low == self.high else f"{self.low}-{self.high}"
+
+    @classmethod
+    def parse(cls, key: object, entry: object, where: str) -> VendorValue:
+        match = _VALUE_KEY.fullmatch(str(key))
+        if match is None:
+            raise ContractError(f"{where}: x-vendor-values key {key!r} is neither an integer nor a range low-high")
+        low = int(match.group(1))
+        high = low if match.group(2) is None else int(match.group(2))
+        if high < low:
+            raise ContractError(f"{where}: x-vendor-values range {key!r} is empty")
+        if not isinstance(entry, Mapping) or entry.get("outcome") not in OUTCOMES:
+            raise ContractError(f"{where}: x-vendor-values {key!r} needs an outcome, one of {sorted(OUTCOMES)}")
+        caller = entry.get("callerError")
+        return cls(
+            low,
+            high,
+            str(entry["outcome"]),
+            str(entry.get("meaning", "")),
+            None if caller is None else int(caller),
+            bool(entry.get("passThrough", False)),
+        )
+
+
+_VALUE_KEY = re.compile(r"(-?\d+)(?:-(-?\d+))?")
+
+
+@dataclass(frozen=True)
+class Effect:
+    """An `x-webhook.effects` entry: how an allowing answer changes the operation a "before" webhook announced."""
+
+    answer: FieldPath
+    """Where the value is in the answer."""
+    action: Literal["replace", "exclude"]
+    """`replace`: the answer's value takes the target's place; `exclude`: items it lists leave the target's list."""
+    target: FieldPath
+    """The field of the event (the operation) it changes."""
+
+
+@dataclass(frozen=True)
+class Follows:
+    """`x-webhook.follows`: the webhook whose delivery this one comes after, and what it carries over."""
+
+    command: str
+    when: frozenset[str] | None
+    """The outcomes of that webhook's answer after which this one fires; None: whatever the answer."""
+    carry: tuple[str, ...]
+    """Fields copied from that webhook's event, as its answer's effects left them."""
+    condition: str = ""
+    """Anything else the vendor waits for, in words."""
+
+
+@dataclass(frozen=True)
 class Example:
     """A named request example; `webhook` is derived from the value's discriminator."""
 
@@ -148,20 +227,23 @@ class Webhook:
     examples: tuple[Example, ...]
     response_roles: Mapping[str, str] = field(default_factory=dict)
     """Response field name by `x-role` (e.g. ``"error-code"`` -> the error code field)."""
-    vendor_values: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
+    vendor_values: Mapping[str, tuple[VendorValue, ...]] = field(default_factory=dict)
     """Response field -> the values the vendor defines for this webhook (`x-vendor-values`)."""
     subset_of: Mapping[str, FieldPath] = field(default_factory=dict)
     """Response field -> request path whose values it may only repeat (`x-subset-of`)."""
-    vendor_outcomes: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
-    """Response field -> value -> what the Chat backend then does (`allow` or `reject`)."""
+    effects: tuple[Effect, ...] = ()
+    """What an allowing answer changes in the operation (`x-webhook.effects`)."""
+    follows: Follows | None = None
+    """The webhook this one is fired after (`x-webhook.follows`), if any."""
 
     @property
-    def allowing_codes(self) -> frozenset[int] | None:
-        """Error codes with which the Chat backend lets the operation through (None: not defined)."""
-        outcomes = self.vendor_outcomes.get(self.response_roles.get("error-code", ""))
-        if not outcomes:
-            return None
-        return frozenset(code for code, outcome in outcomes.items() if outcome == "allow")
+    def error_code_values(self) -> tuple[VendorValue, ...]:
+        """The vendor's values of the answer's error code (empty when the contract defines none)."""
+        return self.vendor_values.get(self.response_roles.get("error-code", ""), ())
+
+    def vendor_value(self, code: object) -> VendorValue | None:
+        """The vendor's entry for an error code of this webhook's answer; None for a code it does not define."""
+        return next((value for value in self.error_code_values if code in value), None)
 
     @property
     def response_name(self) -> str:
@@ -201,6 +283,9 @@ class Contract:
         )
         self._by_command = {w.command: w for w in self.webhooks}
         self._by_name = {w.name: w for w in self.webhooks}
+        for webhook in self.webhooks:
+            if webhook.follows is not None and webhook.follows.command not in self._by_command:
+                raise ContractError(f"{webhook.request_ref}: x-webhook.follows names no webhook of the contract")
         self.signing = self._signing()
         delivery = self.operation.get("x-delivery", {})
         missing = {"timeoutSeconds", "maxBodyBytes"} - set(delivery)
@@ -234,6 +319,21 @@ class Contract:
 
     def __iter__(self) -> Iterator[Webhook]:
         return iter(self.webhooks)
+
+    @functools.cached_property
+    def unknown_command_answer(self) -> Mapping[str, JSON]:
+        """The answer to a command the contract does not describe: what every webhook's default answer says.
+
+        The fields all default answers share with the same value (for the vendor's webhooks:
+        processed, no error). The rule holds for any contract, whatever its webhooks answer by
+        default; a field one webhook's default answer lacks or sets otherwise is left out.
+        """
+        first, *others = (webhook.default_response for webhook in self.webhooks)
+        return {
+            name: value
+            for name, value in first.items()
+            if all(name in other and other[name] == value for other in others)
+        }
 
     def parameter(self, role: str) -> Parameter:
         """The query parameter playing `role` (its `x-role`), e.g. ``"signature"``."""
@@ -342,19 +442,17 @@ class Contract:
         if "example" not in response:
             raise ContractError(f"{response_ref} needs an example: it is the webhook's default answer")
         roles: dict[str, str] = {}
-        vendor_values: dict[str, Mapping[int, str]] = {}
-        vendor_outcomes: dict[str, Mapping[int, str]] = {}
+        vendor_values: dict[str, tuple[VendorValue, ...]] = {}
         subset_of: dict[str, FieldPath] = {}
         for prop, prop_schema in response.get("properties", {}).items():
             target = self.resolve(prop_schema["$ref"]) if "$ref" in prop_schema else prop_schema
             if "x-role" in target:
                 roles[target["x-role"]] = prop
             if "x-vendor-values" in target:
-                values = target["x-vendor-values"].items()
-                vendor_values[prop] = {int(k): str(v["meaning"] if isinstance(v, Mapping) else v) for k, v in values}
-                vendor_outcomes[prop] = {
-                    int(k): str(v["outcome"]) for k, v in values if isinstance(v, Mapping) and "outcome" in v
-                }
+                where = f"{response_ref}.{prop}"
+                vendor_values[prop] = tuple(
+                    VendorValue.parse(key, entry, where) for key, entry in target["x-vendor-values"].items()
+                )
             if "x-subset-of" in target:
                 subset_of[prop] = FieldPath.parse(str(target["x-subset-of"]))
         if not examples.get(command):
@@ -373,9 +471,39 @@ class Contract:
             examples=tuple(examples[command]),
             response_roles=roles,
             vendor_values=vendor_values,
-            vendor_outcomes=vendor_outcomes,
             subset_of=subset_of,
+            effects=tuple(self._effect(ref, response, entry) for entry in meta.get("effects", ())),
+            follows=self._follows(ref, meta.get("follows")),
         )
+
+    def _effect(self, ref: str, response: Mapping[str, JSON], entry: JSON) -> Effect:
+        if not isinstance(entry, Mapping) or entry.get("action") not in ("replace", "exclude"):
+            raise ContractError(f"{ref}: each x-webhook.effects entry needs an action, replace or exclude")
+        answer, target = FieldPath.parse(str(entry["answer"])), FieldPath.parse(str(entry["target"]))
+        if answer.names[0] not in response.get("properties", {}):
+            raise ContractError(f"{ref}: effect answer {answer} is not a field of the webhook's response")
+        if target.names[0] not in self.resolve(ref).get("properties", {}):
+            raise ContractError(f"{ref}: effect target {target} is not a field of the event")
+        if entry["action"] == "exclude" and "*" not in target.segments:
+            raise ContractError(f"{ref}: an exclude effect's target must go through a list ([*])")
+        return Effect(answer, entry["action"], target)
+
+    def _follows(self, ref: str, raw: JSON) -> Follows | None:
+        if raw is None:
+            return None
+        if not isinstance(raw, Mapping) or "webhook" not in raw:
+            raise ContractError(f"{ref}: x-webhook.follows needs the webhook it follows")
+        previous = self.resolve(str(raw["webhook"]))
+        command = previous.get("properties", {}).get(self.command_field, {}).get("enum", [None])[0]
+        when = raw.get("when")
+        if when is not None and not set(when) <= OUTCOMES:
+            raise ContractError(f"{ref}: x-webhook.follows.when lists {sorted(set(when) - OUTCOMES)}, not outcomes")
+        carry = tuple(str(name) for name in raw.get("carry", ()))
+        mine, theirs = self.resolve(ref).get("properties", {}), previous.get("properties", {})
+        stray = [name for name in carry if name not in mine or name not in theirs]
+        if stray:
+            raise ContractError(f"{ref}: x-webhook.follows.carry names {stray}, not fields of both events")
+        return Follows(str(command), None if when is None else frozenset(when), carry, str(raw.get("condition", "")))
 
     def _signing(self) -> SigningRule:
         raw = self.operation.get("x-signing")

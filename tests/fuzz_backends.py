@@ -99,7 +99,7 @@ def backend_app(contract: Contract, flaws: Flaws, token: str | None = None, app_
         try:
             webhook = contract.webhook(command)
         except UnknownCommand:
-            return JSONResponse(dict(contract.webhooks[0].default_response))
+            return JSONResponse(dict(contract.unknown_command_answer))
         document = json.loads(body)
         if flaws.refuse_unknown_fields:
             known = set(contract.resolve(webhook.request_ref).get("properties", {}))
@@ -115,7 +115,7 @@ def backend_app(contract: Contract, flaws: Flaws, token: str | None = None, app_
             answer[webhook.response_roles["refused"]] = ["stranger"]
         if flaws.undefined_error_code:
             for name, values in webhook.vendor_values.items():
-                answer[name] = max(values) + 41
+                answer[name] = max(value.high for value in values) + 41
         return JSONResponse(answer)
 
     return Starlette(routes=[Route("/", receive, methods=["POST"])])

@@ -160,7 +160,7 @@ def test_server_answers_an_unknown_command_with_the_default_answer(unsigned_url:
     later = CONTRACT.commands[0].rsplit(".", 1)[0] + ".CallbackEnabledLater"
     answer = _raw(unsigned_url, later, b'{"anything": 1}')
     assert answer.status_code == 200
-    assert answer.json() == CONTRACT.webhooks[0].default_response
+    assert answer.json() == CONTRACT.unknown_command_answer
 
 
 def test_server_refuses_other_methods_and_media_types(unsigned_url: str) -> None:

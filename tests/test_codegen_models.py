@@ -52,6 +52,17 @@ def test_every_default_answer_round_trips(contract: Contract) -> None:
         assert json.loads(encode(answer)) == webhook.default_response
 
 
+def test_every_named_answer_example_round_trips_through_its_webhooks_response(contract: Contract) -> None:
+    """The operation's answer examples named ``<Webhook>-...`` (refusals, silent drops, replacements)."""
+    examples = contract.operation["responses"]["200"]["content"]["application/json"]["examples"]
+    named = {name: example["value"] for name, example in examples.items() if "-" in name}
+    assert len(named) >= 8
+    for name, value in named.items():
+        webhook = contract.webhook_named(name.split("-", 1)[0])
+        answer = decode(json.dumps(value, ensure_ascii=False).encode(), RESPONSE_TYPES[EVENT_TYPES[webhook.command]])
+        assert json.loads(encode(answer)) == value, name
+
+
 def test_absent_optional_fields_stay_absent(contract: Contract) -> None:
     """UNSET, not None: encoding must not invent the optional fields an example leaves out."""
     for webhook in contract.webhooks:

@@ -31,9 +31,9 @@ def test_document_is_valid_openapi_30(contract: Contract) -> None:
     validate_spec(dict(contract.document))
 
 
-def test_five_webhooks_each_with_its_own_response_schema(contract: Contract) -> None:
-    assert len(contract.webhooks) == 5
-    assert len({w.response_ref for w in contract.webhooks}) == 5
+def test_eleven_webhooks_each_with_its_own_response_schema(contract: Contract) -> None:
+    assert len(contract.webhooks) == 11
+    assert len({w.response_ref for w in contract.webhooks}) == 11
     assert {w.kind for w in contract.webhooks} == {"before", "after"}
     for webhook in contract.webhooks:
         assert contract.resolve(webhook.request_ref)["x-webhook"]["response"] == webhook.response_ref
@@ -333,15 +333,45 @@ def test_subset_rules_point_at_values_the_examples_have(contract: Contract) -> N
             assert path.values(example.value), f"{path} finds nothing in {example.name}"
 
 
-def test_vendor_outcomes_say_which_codes_let_the_operation_through(contract: Contract) -> None:
-    defined = [w for w in contract.webhooks if w.vendor_outcomes]
-    assert defined
-    for webhook in defined:
-        assert webhook.allowing_codes is not None
-        code = webhook.response_roles["error-code"]
-        assert webhook.default_response[code] in webhook.allowing_codes
-        assert set(webhook.vendor_outcomes[code].values()) <= {"allow", "reject"}
-    assert all(w.allowing_codes is None for w in contract.webhooks if not w.vendor_outcomes)
+def test_every_webhook_defines_its_error_codes_and_the_default_answer_uses_one(contract: Contract) -> None:
+    for webhook in contract.webhooks:
+        code = webhook.default_response[webhook.response_roles["error-code"]]
+        value = webhook.vendor_value(code)
+        assert value is not None, webhook.command
+        # The default answer lets the operation through (before) or is ignored (after).
+        assert value.outcome == ("allow" if webhook.can_refuse else "ignored"), webhook.command
+        outcomes = {v.outcome for v in webhook.error_code_values}
+        assert outcomes <= ({"allow", "reject", "drop"} if webhook.can_refuse else {"ignored"})
+
+
+def test_app_defined_refusals_are_a_range_passed_through_to_the_caller(contract: Contract) -> None:
+    ranges = [(w, v) for w in contract.webhooks for v in w.error_code_values if v.low != v.high]
+    assert {w.command for w, _ in ranges} == {w.command for w in contract.webhooks if len(w.error_code_values) > 2}
+    for webhook, value in ranges:
+        assert (value.low, value.high, value.outcome, value.pass_through) == (120001, 130000, "reject", True)
+        assert value.low in value and value.high in value and value.high + 1 not in value
+        assert webhook.vendor_value(125000) is value and webhook.vendor_value(True) is None
+
+
+@pytest.mark.parametrize(
+    ("key", "entry", "message"),
+    [
+        ("1-x", {"outcome": "allow"}, "neither an integer nor a range"),
+        ("9-3", {"outcome": "allow"}, "is empty"),
+        ("0", {"outcome": "maybe"}, "needs an outcome"),
+    ],
+)
+def test_malformed_vendor_values_are_refused(
+    contract: Contract, tmp_path: Any, key: str, entry: dict[str, str], message: str
+) -> None:
+    document = json.loads(json.dumps(contract.document))
+    webhook = next(w for w in contract.webhooks if w.can_refuse)
+    response = document["components"]["schemas"][webhook.response_name]
+    response["properties"][webhook.response_roles["error-code"]]["x-vendor-values"] = {key: entry}
+    spec = tmp_path / "bad.json"
+    spec.write_text(json.dumps(document))
+    with pytest.raises(ContractError, match=message):
+        load_contract(spec)
 
 
 def test_delivery_limits_come_from_the_contract(contract: Contract, tmp_path: Any) -> None:

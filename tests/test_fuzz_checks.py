@@ -196,16 +196,41 @@ def test_semantics_refusals_must_come_from_the_request(
     assert finding is not None and "not-in-the-request" in finding.detail and refused in finding.summary
 
 
-def test_semantics_error_codes_must_be_the_vendors(
+@pytest.mark.parametrize("kind", ["before", "after"])
+def test_semantics_error_codes_must_be_the_vendors_ranges_included(
+    factory: CaseFactory, context: CheckContext, contract: Contract, kind: str
+) -> None:
+    for webhook in (w for w in contract.webhooks if w.kind == kind):
+        field, values = next(iter(webhook.vendor_values.items()))
+        probe = example_probe(factory, webhook)
+        for code in {edge for value in values for edge in (value.low, value.high)}:
+            answer = {**webhook.default_response, field: code}
+            assert CHECKS["semantics"](context, exchange(probe, answer=answer)) is None, (webhook.command, code)
+        outside = [max(v.high for v in values) + 1, min(v.low for v in values) - 1]
+        outside += [v.low - 1 for v in values if v.low != v.high]  # just below an app-defined range
+        for code in outside:
+            finding = CHECKS["semantics"](context, exchange(probe, answer={**webhook.default_response, field: code}))
+            assert finding is not None and field in finding.summary, (webhook.command, code)
+            assert ("after webhook" in finding.summary) is (kind == "after")
+
+
+def test_semantics_replacements_must_be_valid_as_the_event_field_and_come_with_an_allowing_code(
     factory: CaseFactory, context: CheckContext, contract: Contract
 ) -> None:
-    webhook = next(w for w in contract.webhooks if w.vendor_values)
-    field, values = next(iter(webhook.vendor_values.items()))
+    webhook = next(w for w in contract.webhooks if any(e.action == "replace" for e in w.effects))
+    effect = next(e for e in webhook.effects if e.action == "replace")
     probe = example_probe(factory, webhook)
-    for code in values:
-        assert CHECKS["semantics"](context, exchange(probe, answer={**webhook.default_response, field: code})) is None
-    finding = CHECKS["semantics"](context, exchange(probe, answer={**webhook.default_response, field: max(values) + 7}))
-    assert finding is not None and field in finding.summary
+    field = str(effect.answer)
+    good = {**webhook.default_response, field: webhook.examples[1].value[str(effect.target)]}
+    assert CHECKS["semantics"](context, exchange(probe, answer=good)) is None
+    tag_only = dict(list(good[field][0].items())[:1])  # an element with its tag and nothing else
+    broken = {**good, field: [tag_only]}
+    finding = CHECKS["semantics"](context, exchange(probe, answer=broken))
+    assert finding is not None and finding.summary == f"body.{field} not a valid replacement"
+    refusing = next(v for v in webhook.error_code_values if v.outcome != "allow")
+    ignored = {**good, webhook.response_roles["error-code"]: refusing.low}
+    finding = CHECKS["semantics"](context, exchange(probe, answer=ignored))
+    assert finding is not None and "does not allow" in finding.summary
 
 
 # ------------------------------------------------------------------ authentication

@@ -17,6 +17,7 @@ PACKAGE = ROOT / "mockserver"
 LAYERS: dict[str, int] = {
     "errors": -1,
     "contract": 0,
+    "flow": 1,
     "jsontext": 0,
     "query": 0,
     "schema": 1,
@@ -27,6 +28,7 @@ LAYERS: dict[str, int] = {
     "server": 4,
     "codegen": 4,
     "fuzz": 4,
+    "traffic": 4,
     "pytest_plugin": 5,
     "cli": 6,
     "__main__": 7,

@@ -1,4 +1,4 @@
-"""`mockserver send`: one webhook through the generated client, as a subprocess, to a real server."""
+"""`mockserver send`: one webhook through the kit's sender, as a subprocess, to a generated server stub."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from oa_webhooks.server import DefaultWebhookHandler, create_app
 
-from mockserver.contract import bundled_contract_path, load_contract
+from mockserver.contract import load_contract
 from tests.servers import serve
+from tests.test_traffic_sender import answering
 
 CONTRACT = load_contract()
 APP_ID = CONTRACT.parameter("app-id").example
@@ -42,8 +43,8 @@ def test_every_webhook_is_delivered_signed(webhook: object, url: str) -> None:
     assert verdict["outcome"]["allowed"] is True
 
 
-def test_the_table_shows_the_typed_response_and_the_verdict(url: str) -> None:
-    hook = CONTRACT.webhooks[0]
+def test_the_table_shows_the_response_and_the_verdict(url: str) -> None:
+    hook = next(w for w in CONTRACT.webhooks if w.can_refuse)
     result = send(hook.command, "--url", url, "--token", TOKEN)
     assert result.returncode == 0, result.stderr
     assert hook.response_name in result.stdout
@@ -94,18 +95,64 @@ def test_an_unknown_command_lists_each_event_name_with_its_command(url: str) -> 
         assert send(hook.name, "--url", url, "--token", TOKEN).returncode == 0  # the listed name is accepted
 
 
-def test_spec_must_be_the_contract_the_client_was_generated_from(url: str, tmp_path: Path) -> None:
-    hook = CONTRACT.webhooks[0]
-    same = send(hook.name, "--url", url, "--token", TOKEN, "--spec", str(bundled_contract_path()), "--json")
-    assert same.returncode == 0, same.stdout + same.stderr
+def edited_contract(tmp_path: Path) -> tuple[Path, str]:
+    """The contract with one more webhook (a copy of the first under a new command), as JSON."""
     document = json.loads(json.dumps(CONTRACT.document))
-    document["info"]["version"] += "-edited"
-    other = tmp_path / "edited.json"
-    other.write_text(json.dumps(document), encoding="utf-8")
-    result = send(hook.name, "--url", url, "--token", TOKEN, "--spec", str(other))
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert "--spec" in result.stderr and "regenerate" in result.stderr and "Traceback" not in result.stderr
-    assert result.stdout == ""  # refused before anything was sent
+    first = CONTRACT.webhooks[0]
+    later = first.command.rsplit(".", 1)[0] + ".CallbackEnabledLater"
+    schemas = document["components"]["schemas"]
+    schemas["EnabledLater"] = json.loads(json.dumps(schemas[first.name]).replace(first.command, later))
+    schemas[CONTRACT.command_field]["enum"].append(later)
+    union = schemas[CONTRACT.request_schema_ref.rsplit("/", 1)[-1]]
+    union["oneOf"].append({"$ref": "#/components/schemas/EnabledLater"})
+    union["discriminator"]["mapping"][later] = "#/components/schemas/EnabledLater"
+    media = document["paths"]["/"]["post"]["requestBody"]["content"]["application/json"]
+    media["examples"]["EnabledLater-sample"] = {"value": {**first.example().value, CONTRACT.command_field: later}}
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path, later
+
+
+def test_spec_sends_and_judges_by_the_contract_given_without_a_generated_package(url: str, tmp_path: Path) -> None:
+    """A webhook the generated package does not know is sent from --spec alone; oa_webhooks is never imported."""
+    spec, later = edited_contract(tmp_path)
+    program = (
+        "import sys; from mockserver.cli.main import main\n"
+        "try:\n    main(sys.argv[1:])\n"
+        "except SystemExit as exit:\n"
+        "    print('generated package imported' if 'oa_webhooks' in sys.modules else '', file=sys.stderr)\n"
+        "    raise\n"
+    )
+    args = ["send", "EnabledLater", "--url", url, "--token", TOKEN, "--spec", str(spec), "--json"]
+    result = subprocess.run([sys.executable, "-c", program, *args], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    verdict = json.loads(result.stdout)
+    # The stub does not know the command and answers with the contract's rule for unknown commands,
+    # which is a valid answer of the copied webhook.
+    assert (
+        verdict["command"] == later
+        and verdict["delivered"]
+        and verdict["response"] == dict(CONTRACT.unknown_command_answer)
+    )
+    assert "generated package imported" not in result.stderr
+
+
+def test_send_reports_a_silent_drop_in_the_json_verdict() -> None:
+    """The outcome keys of the JSON verdict (every code's outcome is tested in-process in test_traffic_sender)."""
+    webhook, value = next((w, v) for w in CONTRACT.webhooks for v in w.error_code_values if v.outcome == "drop")
+    answer = {**webhook.default_response, webhook.response_roles["error-code"]: value.low}
+    with serve(answering(webhook, answer)) as address:
+        result = send(webhook.name, "--url", address, "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    outcome = json.loads(result.stdout)["outcome"]
+    assert outcome == {
+        "allowed": False,
+        "action": "drop",
+        "detail": value.meaning,
+        "caller_error": None,
+        "refused": [],
+        "replaced": {},
+    }
 
 
 def test_unreachable_url_exits_1() -> None:

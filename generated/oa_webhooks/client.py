@@ -4,7 +4,8 @@ Generated from openapi.yaml by `mockserver generate python`; do not edit, regene
 
 Each webhook has one typed method. A delivery builds the vendor's query string (signed when the
 client has a token), posts the encoded event with the vendor's 2-second timeout and returns a
-`Reply` with the typed answer and the `Outcome`: what the Chat backend would do with it. A
+`Reply` with the typed answer and the `Outcome`: what the Chat backend would do with it (go on,
+refuse, drop silently, go on with a replaced message...). A
 non-200 status, a body that is not JSON, an answer that violates the contract and a timeout
 raise `DeliveryError` subclasses, which carry the outcome of a failed delivery too (a "before"
 webhook that fails counts as allowed). It depends on msgspec and httpx only.
@@ -15,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Final, Generic, TypeVar
 
@@ -23,17 +24,29 @@ import httpx
 import msgspec
 
 from .models import (
+    AfterAddSubscriber,
+    AfterAddSubscriberResponse,
+    AfterCreateOfficialAccount,
+    AfterCreateOfficialAccountResponse,
     AfterDeleteSubscriber,
     AfterDeleteSubscriberResponse,
+    AfterMsgWithDraw,
+    AfterMsgWithDrawResponse,
     AfterOfficialAccountDestroyed,
     AfterOfficialAccountDestroyedResponse,
     AfterOfficialAccountFull,
     AfterOfficialAccountFullResponse,
+    AfterOfficialAccountInfoChanged,
+    AfterOfficialAccountInfoChangedResponse,
     AfterSendMsg,
     AfterSendMsgResponse,
     AnyResponse,
     BeforeAddSubscriber,
     BeforeAddSubscriberResponse,
+    BeforeCreateOfficialAccount,
+    BeforeCreateOfficialAccountResponse,
+    BeforeSendMsg,
+    BeforeSendMsgResponse,
     CallbackEvent,
     PayloadError,
     decode,
@@ -54,6 +67,7 @@ __all__ = [
     "Reply",
     "StatusError",
     "TransportError",
+    "VendorValue",
     "WebhookClient",
     "failure_outcome",
 ]
@@ -74,10 +88,53 @@ class Outcome:
     """What the Chat backend does with a delivery's result."""
 
     allowed: bool
-    """False only when a "before" webhook's answer rejects the operation."""
+    """Whether the operation goes on: False when a "before" webhook's answer refuses or drops it."""
     detail: str
     refused: tuple[str, ...] = ()
     """Items the answer refuses while letting the operation through."""
+    action: str = "allow"
+    """The vendor's outcome (`x-vendor-values`): ``allow``, ``reject``, ``drop`` (abandoned silently:
+    the caller is told it succeeded), ``ignored`` (an "after" webhook) or ``undefined`` (a code
+    the vendor does not define)."""
+    caller_error: int | None = None
+    """The error code the caller of the operation gets; None when it is told the operation succeeded."""
+    replaced: Mapping[str, Any] = field(default_factory=dict[str, Any])
+    """Event fields (by wire name) the answer replaces in what the Chat backend goes on with,
+    e.g. the message body it delivers instead of the sender's; empty when nothing is replaced."""
+
+    @property
+    def dropped(self) -> bool:
+        """The operation is abandoned while the caller is told it succeeded ("drop silently")."""
+        return self.action == "drop"
+
+
+@dataclass(frozen=True)
+class VendorValue:
+    """One of the error codes the vendor defines for a webhook (a range: app-defined codes)."""
+
+    low: int
+    high: int
+    action: str
+    meaning: str
+    caller_error: int | None = None
+    pass_through: bool = False
+    """The caller gets the answer's own error code and error info."""
+
+
+def _decide(
+    values: tuple[VendorValue, ...],
+    code: int,
+    refused: tuple[str, ...] = (),
+    replaced: Mapping[str, Any] | None = None,
+) -> Outcome:
+    """The outcome of a "before" webhook's answer with error `code`, from the vendor's values."""
+    value = next((v for v in values if v.low <= code <= v.high), None)
+    if value is None:
+        return Outcome(False, f"error code {code} is not a value the vendor defines", action="undefined")
+    if value.action != "allow":
+        caller = code if value.pass_through else value.caller_error
+        return Outcome(False, value.meaning, action=value.action, caller_error=caller)
+    return Outcome(True, value.meaning, refused, replaced=dict(replaced or {}))
 
 
 @dataclass(frozen=True)
@@ -148,6 +205,12 @@ _ON_FAILURE: Final[Mapping[str, str]] = {
     "OfficialAccount.CallbackAfterOfficialAccountDestroyed": "ignored",
     "OfficialAccount.CallbackBeforeAddSubscriber": "allow",
     "OfficialAccount.CallbackAfterSendMsg": "ignored",
+    "OfficialAccount.CallbackBeforeCreateOfficialAccount": "allow",
+    "OfficialAccount.CallbackAfterCreateOfficialAccount": "ignored",
+    "OfficialAccount.CallbackAfterOfficialAccountInfoChanged": "ignored",
+    "OfficialAccount.CallbackAfterAddSubscriber": "ignored",
+    "OfficialAccount.CallbackBeforeSendMsg": "allow",
+    "OfficialAccount.CallbackAfterMsgWithDraw": "ignored",
 }
 
 
@@ -157,8 +220,8 @@ def failure_outcome(command: str) -> Outcome:
     if policy == "allow":
         return Outcome(True, "the delivery failed; the Chat backend lets the operation through")
     if policy == "ignored":
-        return Outcome(True, "the delivery failed; the Chat backend ignores it")
-    return Outcome(False, f"the delivery failed; the Chat backend applies its {policy!r} policy")
+        return Outcome(True, "the delivery failed; the Chat backend ignores it", action="ignored")
+    return Outcome(False, f"the delivery failed; the Chat backend applies its {policy!r} policy", action=policy)
 
 
 class _Violation(Exception):
@@ -170,25 +233,27 @@ class _Violation(Exception):
 def _judge_after_official_account_full(
     event: AfterOfficialAccountFull, answer: AfterOfficialAccountFullResponse
 ) -> Outcome:
-    return Outcome(True, "an after webhook: the Chat backend ignores the answer")
+    return Outcome(True, "an after webhook: the Chat backend ignores the answer", action="ignored")
 
 
 def _judge_after_delete_subscriber(event: AfterDeleteSubscriber, answer: AfterDeleteSubscriberResponse) -> Outcome:
-    return Outcome(True, "an after webhook: the Chat backend ignores the answer")
+    return Outcome(True, "an after webhook: the Chat backend ignores the answer", action="ignored")
 
 
 def _judge_after_official_account_destroyed(
     event: AfterOfficialAccountDestroyed, answer: AfterOfficialAccountDestroyedResponse
 ) -> Outcome:
-    return Outcome(True, "an after webhook: the Chat backend ignores the answer")
+    return Outcome(True, "an after webhook: the Chat backend ignores the answer", action="ignored")
 
 
-_MEANINGS_BEFORE_ADD_SUBSCRIBER: Final[Mapping[int, str]] = {
-    0: "Continue adding the subscribers, except those in RefusedSubscribers_Account.",
-    1: "Reject the whole request.",
-}
-"""What each `error_code` answering `OfficialAccount.CallbackBeforeAddSubscriber` means to the Chat
-backend (`x-vendor-values`)."""
+_VALUES_BEFORE_ADD_SUBSCRIBER: Final[tuple[VendorValue, ...]] = (
+    VendorValue(
+        0, 0, "allow", "Continue adding the subscribers, except those in RefusedSubscribers_Account.", None, False
+    ),
+    VendorValue(1, 1, "reject", "Reject the whole request.", None, False),
+)
+"""What each `error_code` answering `OfficialAccount.CallbackBeforeAddSubscriber` makes the Chat
+backend do (`x-vendor-values`)."""
 
 
 def _judge_before_add_subscriber(event: BeforeAddSubscriber, answer: BeforeAddSubscriberResponse) -> Outcome:
@@ -198,16 +263,73 @@ def _judge_before_add_subscriber(event: BeforeAddSubscriber, answer: BeforeAddSu
             if value not in requested:
                 reason = f"{value!r} is not in the request's SubscribeAccountList[*].Subscriber_Account"
                 raise _Violation(reason, f"$.RefusedSubscribers_Account[{index}]")
-    code = answer.error_code
-    detail = _MEANINGS_BEFORE_ADD_SUBSCRIBER.get(code, f"error code {code} is not a value the vendor defines")
-    allowed = code in {0}  # x-vendor-values: outcome allow
     refused = answer.refused_subscribers_account
     listed = () if isinstance(refused, msgspec.UnsetType) else tuple(refused)
-    return Outcome(allowed, detail, listed if allowed else ())
+    return _decide(_VALUES_BEFORE_ADD_SUBSCRIBER, answer.error_code, listed)
 
 
 def _judge_after_send_msg(event: AfterSendMsg, answer: AfterSendMsgResponse) -> Outcome:
-    return Outcome(True, "an after webhook: the Chat backend ignores the answer")
+    return Outcome(True, "an after webhook: the Chat backend ignores the answer", action="ignored")
+
+
+_VALUES_BEFORE_CREATE_OFFICIAL_ACCOUNT: Final[tuple[VendorValue, ...]] = (
+    VendorValue(0, 0, "allow", "Create the Official Account.", None, False),
+    VendorValue(1, 1, "reject", "Do not create the Official Account; the caller gets error 20006.", 20006, False),
+    VendorValue(
+        120001, 130000, "reject", "An app-defined refusal; the caller gets this ErrorCode and ErrorInfo.", None, True
+    ),
+)
+"""What each `error_code` answering `OfficialAccount.CallbackBeforeCreateOfficialAccount` makes the
+Chat backend do (`x-vendor-values`)."""
+
+
+def _judge_before_create_official_account(
+    event: BeforeCreateOfficialAccount, answer: BeforeCreateOfficialAccountResponse
+) -> Outcome:
+    return _decide(_VALUES_BEFORE_CREATE_OFFICIAL_ACCOUNT, answer.error_code)
+
+
+def _judge_after_create_official_account(
+    event: AfterCreateOfficialAccount, answer: AfterCreateOfficialAccountResponse
+) -> Outcome:
+    return Outcome(True, "an after webhook: the Chat backend ignores the answer", action="ignored")
+
+
+def _judge_after_official_account_info_changed(
+    event: AfterOfficialAccountInfoChanged, answer: AfterOfficialAccountInfoChangedResponse
+) -> Outcome:
+    return Outcome(True, "an after webhook: the Chat backend ignores the answer", action="ignored")
+
+
+def _judge_after_add_subscriber(event: AfterAddSubscriber, answer: AfterAddSubscriberResponse) -> Outcome:
+    return Outcome(True, "an after webhook: the Chat backend ignores the answer", action="ignored")
+
+
+_VALUES_BEFORE_SEND_MSG: Final[tuple[VendorValue, ...]] = (
+    VendorValue(
+        0, 0, "allow", "Deliver the message, with the answer's MsgBody and CloudCustomData if it has them.", None, False
+    ),
+    VendorValue(1, 1, "reject", "Do not deliver the message; the sender gets error 10016.", 10016, False),
+    VendorValue(2, 2, "drop", "Drop the message silently; the sender is told it was sent.", None, False),
+    VendorValue(
+        120001, 130000, "reject", "An app-defined refusal; the sender gets this ErrorCode and ErrorInfo.", None, True
+    ),
+)
+"""What each `error_code` answering `OfficialAccount.CallbackBeforeSendMsg` makes the Chat backend do
+(`x-vendor-values`)."""
+
+
+def _judge_before_send_msg(event: BeforeSendMsg, answer: BeforeSendMsgResponse) -> Outcome:
+    replaced: dict[str, Any] = {}
+    if not isinstance(answer.msg_body, msgspec.UnsetType):
+        replaced["MsgBody"] = answer.msg_body
+    if not isinstance(answer.cloud_custom_data, msgspec.UnsetType):
+        replaced["CloudCustomData"] = answer.cloud_custom_data
+    return _decide(_VALUES_BEFORE_SEND_MSG, answer.error_code, (), replaced)
+
+
+def _judge_after_msg_with_draw(event: AfterMsgWithDraw, answer: AfterMsgWithDrawResponse) -> Outcome:
+    return Outcome(True, "an after webhook: the Chat backend ignores the answer", action="ignored")
 
 
 @dataclass(frozen=True)
@@ -235,6 +357,28 @@ _SPECS: Final[Mapping[type[CallbackEvent], _Spec]] = {
         "OfficialAccount.CallbackBeforeAddSubscriber", BeforeAddSubscriberResponse, _judge_before_add_subscriber
     ),
     AfterSendMsg: _Spec("OfficialAccount.CallbackAfterSendMsg", AfterSendMsgResponse, _judge_after_send_msg),
+    BeforeCreateOfficialAccount: _Spec(
+        "OfficialAccount.CallbackBeforeCreateOfficialAccount",
+        BeforeCreateOfficialAccountResponse,
+        _judge_before_create_official_account,
+    ),
+    AfterCreateOfficialAccount: _Spec(
+        "OfficialAccount.CallbackAfterCreateOfficialAccount",
+        AfterCreateOfficialAccountResponse,
+        _judge_after_create_official_account,
+    ),
+    AfterOfficialAccountInfoChanged: _Spec(
+        "OfficialAccount.CallbackAfterOfficialAccountInfoChanged",
+        AfterOfficialAccountInfoChangedResponse,
+        _judge_after_official_account_info_changed,
+    ),
+    AfterAddSubscriber: _Spec(
+        "OfficialAccount.CallbackAfterAddSubscriber", AfterAddSubscriberResponse, _judge_after_add_subscriber
+    ),
+    BeforeSendMsg: _Spec("OfficialAccount.CallbackBeforeSendMsg", BeforeSendMsgResponse, _judge_before_send_msg),
+    AfterMsgWithDraw: _Spec(
+        "OfficialAccount.CallbackAfterMsgWithDraw", AfterMsgWithDrawResponse, _judge_after_msg_with_draw
+    ),
 }
 
 
@@ -439,6 +583,66 @@ class WebhookClient(_Sender):
             command, event, *self._post(command, encode(event)), AfterSendMsgResponse, _judge_after_send_msg
         )
 
+    def before_create_official_account(
+        self, event: BeforeCreateOfficialAccount
+    ) -> Reply[BeforeCreateOfficialAccountResponse]:
+        """Deliver `OfficialAccount.CallbackBeforeCreateOfficialAccount` (before webhook)."""
+        command = "OfficialAccount.CallbackBeforeCreateOfficialAccount"
+        return _interpret(
+            command,
+            event,
+            *self._post(command, encode(event)),
+            BeforeCreateOfficialAccountResponse,
+            _judge_before_create_official_account,
+        )
+
+    def after_create_official_account(
+        self, event: AfterCreateOfficialAccount
+    ) -> Reply[AfterCreateOfficialAccountResponse]:
+        """Deliver `OfficialAccount.CallbackAfterCreateOfficialAccount` (after webhook)."""
+        command = "OfficialAccount.CallbackAfterCreateOfficialAccount"
+        return _interpret(
+            command,
+            event,
+            *self._post(command, encode(event)),
+            AfterCreateOfficialAccountResponse,
+            _judge_after_create_official_account,
+        )
+
+    def after_official_account_info_changed(
+        self, event: AfterOfficialAccountInfoChanged
+    ) -> Reply[AfterOfficialAccountInfoChangedResponse]:
+        """Deliver `OfficialAccount.CallbackAfterOfficialAccountInfoChanged` (after webhook)."""
+        command = "OfficialAccount.CallbackAfterOfficialAccountInfoChanged"
+        return _interpret(
+            command,
+            event,
+            *self._post(command, encode(event)),
+            AfterOfficialAccountInfoChangedResponse,
+            _judge_after_official_account_info_changed,
+        )
+
+    def after_add_subscriber(self, event: AfterAddSubscriber) -> Reply[AfterAddSubscriberResponse]:
+        """Deliver `OfficialAccount.CallbackAfterAddSubscriber` (after webhook)."""
+        command = "OfficialAccount.CallbackAfterAddSubscriber"
+        return _interpret(
+            command, event, *self._post(command, encode(event)), AfterAddSubscriberResponse, _judge_after_add_subscriber
+        )
+
+    def before_send_msg(self, event: BeforeSendMsg) -> Reply[BeforeSendMsgResponse]:
+        """Deliver `OfficialAccount.CallbackBeforeSendMsg` (before webhook)."""
+        command = "OfficialAccount.CallbackBeforeSendMsg"
+        return _interpret(
+            command, event, *self._post(command, encode(event)), BeforeSendMsgResponse, _judge_before_send_msg
+        )
+
+    def after_msg_with_draw(self, event: AfterMsgWithDraw) -> Reply[AfterMsgWithDrawResponse]:
+        """Deliver `OfficialAccount.CallbackAfterMsgWithDraw` (after webhook)."""
+        command = "OfficialAccount.CallbackAfterMsgWithDraw"
+        return _interpret(
+            command, event, *self._post(command, encode(event)), AfterMsgWithDrawResponse, _judge_after_msg_with_draw
+        )
+
 
 class AsyncWebhookClient(_Sender):
     """Asynchronous deliveries over an `httpx.AsyncClient` (the timeout bounds the whole delivery)."""
@@ -553,4 +757,72 @@ class AsyncWebhookClient(_Sender):
         command = "OfficialAccount.CallbackAfterSendMsg"
         return _interpret(
             command, event, *await self._post(command, encode(event)), AfterSendMsgResponse, _judge_after_send_msg
+        )
+
+    async def before_create_official_account(
+        self, event: BeforeCreateOfficialAccount
+    ) -> Reply[BeforeCreateOfficialAccountResponse]:
+        """Deliver `OfficialAccount.CallbackBeforeCreateOfficialAccount` (before webhook)."""
+        command = "OfficialAccount.CallbackBeforeCreateOfficialAccount"
+        return _interpret(
+            command,
+            event,
+            *await self._post(command, encode(event)),
+            BeforeCreateOfficialAccountResponse,
+            _judge_before_create_official_account,
+        )
+
+    async def after_create_official_account(
+        self, event: AfterCreateOfficialAccount
+    ) -> Reply[AfterCreateOfficialAccountResponse]:
+        """Deliver `OfficialAccount.CallbackAfterCreateOfficialAccount` (after webhook)."""
+        command = "OfficialAccount.CallbackAfterCreateOfficialAccount"
+        return _interpret(
+            command,
+            event,
+            *await self._post(command, encode(event)),
+            AfterCreateOfficialAccountResponse,
+            _judge_after_create_official_account,
+        )
+
+    async def after_official_account_info_changed(
+        self, event: AfterOfficialAccountInfoChanged
+    ) -> Reply[AfterOfficialAccountInfoChangedResponse]:
+        """Deliver `OfficialAccount.CallbackAfterOfficialAccountInfoChanged` (after webhook)."""
+        command = "OfficialAccount.CallbackAfterOfficialAccountInfoChanged"
+        return _interpret(
+            command,
+            event,
+            *await self._post(command, encode(event)),
+            AfterOfficialAccountInfoChangedResponse,
+            _judge_after_official_account_info_changed,
+        )
+
+    async def after_add_subscriber(self, event: AfterAddSubscriber) -> Reply[AfterAddSubscriberResponse]:
+        """Deliver `OfficialAccount.CallbackAfterAddSubscriber` (after webhook)."""
+        command = "OfficialAccount.CallbackAfterAddSubscriber"
+        return _interpret(
+            command,
+            event,
+            *await self._post(command, encode(event)),
+            AfterAddSubscriberResponse,
+            _judge_after_add_subscriber,
+        )
+
+    async def before_send_msg(self, event: BeforeSendMsg) -> Reply[BeforeSendMsgResponse]:
+        """Deliver `OfficialAccount.CallbackBeforeSendMsg` (before webhook)."""
+        command = "OfficialAccount.CallbackBeforeSendMsg"
+        return _interpret(
+            command, event, *await self._post(command, encode(event)), BeforeSendMsgResponse, _judge_before_send_msg
+        )
+
+    async def after_msg_with_draw(self, event: AfterMsgWithDraw) -> Reply[AfterMsgWithDrawResponse]:
+        """Deliver `OfficialAccount.CallbackAfterMsgWithDraw` (after webhook)."""
+        command = "OfficialAccount.CallbackAfterMsgWithDraw"
+        return _interpret(
+            command,
+            event,
+            *await self._post(command, encode(event)),
+            AfterMsgWithDrawResponse,
+            _judge_after_msg_with_draw,
         )

@@ -28,19 +28,32 @@ __all__ = [
     "EVENT_TYPES",
     "RESPONSE_TYPES",
     "ActionStatus",
+    "AfterAddSubscriber",
+    "AfterAddSubscriberResponse",
+    "AfterCreateOfficialAccount",
+    "AfterCreateOfficialAccountResponse",
     "AfterDeleteSubscriber",
     "AfterDeleteSubscriberResponse",
+    "AfterMsgWithDraw",
+    "AfterMsgWithDrawResponse",
     "AfterOfficialAccountDestroyed",
     "AfterOfficialAccountDestroyedResponse",
     "AfterOfficialAccountFull",
     "AfterOfficialAccountFullResponse",
+    "AfterOfficialAccountInfoChanged",
+    "AfterOfficialAccountInfoChangedResponse",
     "AfterSendMsg",
     "AfterSendMsgResponse",
     "AnyResponse",
     "BeforeAddSubscriber",
     "BeforeAddSubscriberResponse",
+    "BeforeCreateOfficialAccount",
+    "BeforeCreateOfficialAccountResponse",
+    "BeforeSendMsg",
+    "BeforeSendMsgResponse",
     "CallbackCommand",
     "CallbackEvent",
+    "CloudCustomData",
     "CustomElem",
     "CustomElemMsgContent",
     "DownloadFlag",
@@ -50,13 +63,17 @@ __all__ = [
     "FaceElemMsgContent",
     "FileElem",
     "FileElemMsgContent",
+    "IgnoredErrorCode",
     "ImageElem",
     "ImageElemMsgContent",
     "ImageInfo",
     "LocationElem",
     "LocationElemMsgContent",
+    "MsgBody",
     "MsgElement",
     "OfficialAccountID",
+    "OfficialAccountName",
+    "OnlineOnlyFlag",
     "OperatorAccount",
     "PayloadError",
     "Problem",
@@ -67,10 +84,12 @@ __all__ = [
     "Subscriber",
     "TextElem",
     "TextElemMsgContent",
+    "UnknownCommandError",
     "UnknownElem",
     "UserID",
     "VideoFileElem",
     "VideoFileElemMsgContent",
+    "WithdrawnMsg",
     "decode",
     "decode_event",
     "encode",
@@ -90,9 +109,12 @@ _OPEN_UNIONS: dict[object, tuple[str, Mapping[str, type[msgspec.Struct]], type[m
 """Open unions by runtime marker: (tag field, member class by tag, catch-all class)."""
 
 
-OfficialAccountID: TypeAlias = str
-"""The user ID of the Official Account; Official Account IDs start with `@TOA#_`. Pattern `^@TOA#_.+`,
-checked as a prefix by the `__post_init__` of the structs that hold it."""
+OfficialAccountID: TypeAlias = Annotated[str, msgspec.Meta(max_length=48)]
+"""The user ID of the Official Account. Every ID starts with `@TOA#_` (1047/60813); an ID the admin
+chooses is at most 48 bytes of printable ASCII, and the schema bounds 48 characters without
+narrowing to ASCII (the alphabet of system-assigned IDs is not documented). The vendor's recall
+sample writes `#TOA#_123`, without the `@`: a typo, which the contract does not accept. Pattern
+`^@TOA#_.+`, checked as a prefix by the `__post_init__` of the structs that hold it."""
 
 
 EventTime: TypeAlias = Annotated[int, msgspec.Meta(ge=0, le=9223372036854775807)]
@@ -115,7 +137,10 @@ class AfterOfficialAccountFull(
     )
     """The `CallbackCommand` tag this struct is selected by (written first on the wire)."""
     official_account: OfficialAccountID = msgspec.field(name="Official_Account")
-    """The user ID of the Official Account; Official Account IDs start with `@TOA#_`."""
+    """The user ID of the Official Account. Every ID starts with `@TOA#_` (1047/60813); an ID the admin
+    chooses is at most 48 bytes of printable ASCII, and the schema bounds 48 characters without
+    narrowing to ASCII (the alphabet of system-assigned IDs is not documented). The vendor's recall
+    sample writes `#TOA#_123`, without the `@`: a typo, which the contract does not accept."""
     event_time: EventTime = msgspec.field(name="EventTime")
     """Event trigger timestamp in milliseconds."""
 
@@ -161,7 +186,10 @@ class AfterDeleteSubscriber(
     )
     """The `CallbackCommand` tag this struct is selected by (written first on the wire)."""
     official_account: OfficialAccountID = msgspec.field(name="Official_Account")
-    """The user ID of the Official Account; Official Account IDs start with `@TOA#_`."""
+    """The user ID of the Official Account. Every ID starts with `@TOA#_` (1047/60813); an ID the admin
+    chooses is at most 48 bytes of printable ASCII, and the schema bounds 48 characters without
+    narrowing to ASCII (the alphabet of system-assigned IDs is not documented). The vendor's recall
+    sample writes `#TOA#_123`, without the `@`: a typo, which the contract does not accept."""
     operator_account: OperatorAccount = msgspec.field(name="Operator_Account")
     """A Chat UserID (at most 32 bytes; the schema bounds characters)."""
     subscribe_account_list: SubscribeAccountList = msgspec.field(name="SubscribeAccountList")
@@ -175,6 +203,11 @@ class AfterDeleteSubscriber(
         # `Official_Account` must match the contract's pattern ^@TOA#_.+
         if len(value) <= 6 or value[:6] != "@TOA#_" or value[6] == "\n":
             raise ValueError("Expected `str` matching regex '^@TOA#_.+' - at `$.Official_Account`")
+
+
+OfficialAccountName: TypeAlias = Annotated[str, msgspec.Meta(min_length=1, max_length=150)]
+"""Name of the Official Account (at most 150 bytes of UTF-8, a Chinese character being 3; the schema
+bounds characters)."""
 
 
 class AfterOfficialAccountDestroyed(
@@ -192,11 +225,15 @@ class AfterOfficialAccountDestroyed(
     )
     """The `CallbackCommand` tag this struct is selected by (written first on the wire)."""
     official_account: OfficialAccountID = msgspec.field(name="Official_Account")
-    """The user ID of the Official Account; Official Account IDs start with `@TOA#_`."""
+    """The user ID of the Official Account. Every ID starts with `@TOA#_` (1047/60813); an ID the admin
+    chooses is at most 48 bytes of printable ASCII, and the schema bounds 48 characters without
+    narrowing to ASCII (the alphabet of system-assigned IDs is not documented). The vendor's recall
+    sample writes `#TOA#_123`, without the `@`: a typo, which the contract does not accept."""
     owner_account: UserID = msgspec.field(name="Owner_Account")
     """The creator of the Official Account, who is also its owner."""
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=150)] = msgspec.field(name="Name")
-    """Name of the Official Account (at most 150 bytes of UTF-8; the schema bounds characters)."""
+    name: OfficialAccountName = msgspec.field(name="Name")
+    """Name of the Official Account (at most 150 bytes of UTF-8, a Chinese character being 3; the
+    schema bounds characters)."""
     event_time: EventTime = msgspec.field(name="EventTime")
     """Event trigger timestamp in milliseconds."""
 
@@ -225,7 +262,10 @@ class BeforeAddSubscriber(
     )
     """The `CallbackCommand` tag this struct is selected by (written first on the wire)."""
     official_account: OfficialAccountID = msgspec.field(name="Official_Account")
-    """The user ID of the Official Account; Official Account IDs start with `@TOA#_`."""
+    """The user ID of the Official Account. Every ID starts with `@TOA#_` (1047/60813); an ID the admin
+    chooses is at most 48 bytes of printable ASCII, and the schema bounds 48 characters without
+    narrowing to ASCII (the alphabet of system-assigned IDs is not documented). The vendor's recall
+    sample writes `#TOA#_123`, without the `@`: a typo, which the contract does not accept."""
     operator_account: OperatorAccount = msgspec.field(name="Operator_Account")
     """A Chat UserID (at most 32 bytes; the schema bounds characters)."""
     subscribe_account_list: SubscribeAccountList = msgspec.field(name="SubscribeAccountList")
@@ -239,6 +279,10 @@ class BeforeAddSubscriber(
         # `Official_Account` must match the contract's pattern ^@TOA#_.+
         if len(value) <= 6 or value[:6] != "@TOA#_" or value[6] == "\n":
             raise ValueError("Expected `str` matching regex '^@TOA#_.+' - at `$.Official_Account`")
+
+
+OnlineOnlyFlag: TypeAlias = Literal[0, 1]
+"""`1` if the message is an online-only message, otherwise `0`."""
 
 
 class TextElemMsgContent(msgspec.Struct, kw_only=True, gc=False):
@@ -495,6 +539,15 @@ else:
     )
 
 
+MsgBody: TypeAlias = Annotated[list[_KnownMsgElement], msgspec.Meta(min_length=1)]
+"""The message body, a list of message elements (see the message format description, 1047/33527)."""
+
+
+CloudCustomData: TypeAlias = str
+"""Custom message data, stored in the cloud, sent to the peer and kept after the app is reinstalled.
+Optional: only messages that carry custom data have it."""
+
+
 class AfterSendMsg(
     msgspec.Struct, kw_only=True, gc=False, tag_field="CallbackCommand", tag="OfficialAccount.CallbackAfterSendMsg"
 ):
@@ -504,19 +557,264 @@ class AfterSendMsg(
     callback_command: ClassVar[Literal["OfficialAccount.CallbackAfterSendMsg"]] = "OfficialAccount.CallbackAfterSendMsg"
     """The `CallbackCommand` tag this struct is selected by (written first on the wire)."""
     official_account: OfficialAccountID = msgspec.field(name="Official_Account")
-    """The user ID of the Official Account; Official Account IDs start with `@TOA#_`."""
+    """The user ID of the Official Account. Every ID starts with `@TOA#_` (1047/60813); an ID the admin
+    chooses is at most 48 bytes of printable ASCII, and the schema bounds 48 characters without
+    narrowing to ASCII (the alphabet of system-assigned IDs is not documented). The vendor's recall
+    sample writes `#TOA#_123`, without the `@`: a typo, which the contract does not accept."""
     msg_key: Annotated[str, msgspec.Meta(min_length=1)] = msgspec.field(name="MsgKey")
     """The unique identifier of this message, which can be used to revoke Official Account messages
     through the REST API."""
     msg_time: Annotated[int, msgspec.Meta(ge=0, le=9223372036854775807)] = msgspec.field(name="MsgTime")
     """Timestamp of the message on the server, in seconds (not milliseconds, unlike `EventTime`)."""
-    online_only_flag: Literal[0, 1] = msgspec.field(name="OnlineOnlyFlag")
+    online_only_flag: OnlineOnlyFlag = msgspec.field(name="OnlineOnlyFlag")
     """`1` if the message is an online-only message, otherwise `0`."""
-    msg_body: Annotated[list[_KnownMsgElement], msgspec.Meta(min_length=1)] = msgspec.field(name="MsgBody")
-    """The message body, a list of message elements (see the message format description)."""
-    cloud_custom_data: str | msgspec.UnsetType = msgspec.field(name="CloudCustomData", default=msgspec.UNSET)
+    msg_body: MsgBody = msgspec.field(name="MsgBody")
+    """The message body, a list of message elements (see the message format description, 1047/33527)."""
+    cloud_custom_data: CloudCustomData | msgspec.UnsetType = msgspec.field(
+        name="CloudCustomData", default=msgspec.UNSET
+    )
     """Custom message data, stored in the cloud, sent to the peer and kept after the app is
     reinstalled. Optional: only messages that carry custom data have it."""
+    event_time: EventTime = msgspec.field(name="EventTime")
+    """Event trigger timestamp in milliseconds."""
+
+    def __post_init__(self) -> None:
+        """Check the prefix patterns: a slice comparison costs a fraction of msgspec's per-call regex."""
+        value = self.official_account
+        # `Official_Account` must match the contract's pattern ^@TOA#_.+
+        if len(value) <= 6 or value[:6] != "@TOA#_" or value[6] == "\n":
+            raise ValueError("Expected `str` matching regex '^@TOA#_.+' - at `$.Official_Account`")
+
+
+class BeforeCreateOfficialAccount(
+    msgspec.Struct,
+    kw_only=True,
+    gc=False,
+    tag_field="CallbackCommand",
+    tag="OfficialAccount.CallbackBeforeCreateOfficialAccount",
+):
+    """Sent while the Chat backend is about to create an Official Account; only the app admin creates
+    them, by REST API (`create_official_account`). The answer can let the creation go on
+    (`ErrorCode` 0) or refuse it (1, or an app-defined code in [120001, 130000] that reaches the
+    caller). If the answer fails or times out, the creation goes on: the vendor states its fail-open
+    default only for messages, and the contract applies it to every "before" webhook. The body names
+    neither the ID the admin asked for nor the other profile fields the create API accepts
+    (`Introduction`, `FaceUrl`, `Organization`, `CustomString`, `MaxSubscriberNum`): the vendor's
+    page has none of them. For an admin request `Operator_Account` holds the identity that called
+    the API (the vendor's sample uses the owner's ID for both)."""
+
+    callback_command: ClassVar[Literal["OfficialAccount.CallbackBeforeCreateOfficialAccount"]] = (
+        "OfficialAccount.CallbackBeforeCreateOfficialAccount"
+    )
+    """The `CallbackCommand` tag this struct is selected by (written first on the wire)."""
+    operator_account: OperatorAccount = msgspec.field(name="Operator_Account")
+    """A Chat UserID (at most 32 bytes; the schema bounds characters)."""
+    owner_account: UserID = msgspec.field(name="Owner_Account")
+    """The creator of the Official Account, who is also its owner."""
+    name: OfficialAccountName = msgspec.field(name="Name")
+    """Name of the Official Account (at most 150 bytes of UTF-8, a Chinese character being 3; the
+    schema bounds characters)."""
+    event_time: EventTime = msgspec.field(name="EventTime")
+    """Event trigger timestamp in milliseconds."""
+
+
+class AfterCreateOfficialAccount(
+    msgspec.Struct,
+    kw_only=True,
+    gc=False,
+    tag_field="CallbackCommand",
+    tag="OfficialAccount.CallbackAfterCreateOfficialAccount",
+):
+    """Sent after the app admin created an Official Account by REST API, for synchronising data. It
+    follows `CallbackBeforeCreateOfficialAccount` only when that answer allowed the creation (or
+    failed): a refused creation creates nothing and announces nothing. The vendor's overview says
+    accounts created "by users", but its only trigger is the admin REST API, which the contract
+    follows; its table describes `Name` as the account "to be created", copied from the "before"
+    page: here the account exists."""
+
+    callback_command: ClassVar[Literal["OfficialAccount.CallbackAfterCreateOfficialAccount"]] = (
+        "OfficialAccount.CallbackAfterCreateOfficialAccount"
+    )
+    """The `CallbackCommand` tag this struct is selected by (written first on the wire)."""
+    official_account: OfficialAccountID = msgspec.field(name="Official_Account")
+    """The user ID of the Official Account that was created."""
+    operator_account: OperatorAccount = msgspec.field(name="Operator_Account")
+    """A Chat UserID (at most 32 bytes; the schema bounds characters)."""
+    owner_account: UserID = msgspec.field(name="Owner_Account")
+    """The creator of the Official Account, who is also its owner."""
+    name: OfficialAccountName = msgspec.field(name="Name")
+    """Name of the Official Account (at most 150 bytes of UTF-8, a Chinese character being 3; the
+    schema bounds characters)."""
+    event_time: EventTime = msgspec.field(name="EventTime")
+    """Event trigger timestamp in milliseconds."""
+
+    def __post_init__(self) -> None:
+        """Check the prefix patterns: a slice comparison costs a fraction of msgspec's per-call regex."""
+        value = self.official_account
+        # `Official_Account` must match the contract's pattern ^@TOA#_.+
+        if len(value) <= 6 or value[:6] != "@TOA#_" or value[6] == "\n":
+            raise ValueError("Expected `str` matching regex '^@TOA#_.+' - at `$.Official_Account`")
+
+
+class AfterOfficialAccountInfoChanged(
+    msgspec.Struct,
+    kw_only=True,
+    gc=False,
+    tag_field="CallbackCommand",
+    tag="OfficialAccount.CallbackAfterOfficialAccountInfoChanged",
+):
+    """Sent after the app admin changed an Official Account's profile by REST API
+    (`modify_official_account_base_info`), for logging or synchronising it. The vendor does not say
+    whether fields the admin left alone are sent. The contract makes the four profile fields
+    optional: a field that is present carries its new value (an empty string clears it), a field
+    that is absent was not reported. A change to `CustomString` or `MaxSubscriberNum` alone has no
+    field here; whether it fires the webhook is not documented. The vendor's table calls
+    `Official_Account` the "Created Official Account ID", copied from the create page: it is the
+    account that changed."""
+
+    callback_command: ClassVar[Literal["OfficialAccount.CallbackAfterOfficialAccountInfoChanged"]] = (
+        "OfficialAccount.CallbackAfterOfficialAccountInfoChanged"
+    )
+    """The `CallbackCommand` tag this struct is selected by (written first on the wire)."""
+    official_account: OfficialAccountID = msgspec.field(name="Official_Account")
+    """The user ID of the Official Account whose profile changed."""
+    operator_account: OperatorAccount = msgspec.field(name="Operator_Account")
+    """A Chat UserID (at most 32 bytes; the schema bounds characters)."""
+    introduction: Annotated[str, msgspec.Meta(max_length=400)] | msgspec.UnsetType = msgspec.field(
+        name="Introduction", default=msgspec.UNSET
+    )
+    """The new introduction (at most 400 bytes of UTF-8; the schema bounds characters)."""
+    name: OfficialAccountName | msgspec.UnsetType = msgspec.field(name="Name", default=msgspec.UNSET)
+    """The new name (at most 150 bytes of UTF-8; the schema bounds characters)."""
+    face_url: Annotated[str, msgspec.Meta(max_length=500)] | msgspec.UnsetType = msgspec.field(
+        name="FaceUrl", default=msgspec.UNSET
+    )
+    """The new avatar URL (at most 500 bytes)."""
+    organization: Annotated[str, msgspec.Meta(max_length=500)] | msgspec.UnsetType = msgspec.field(
+        name="Organization", default=msgspec.UNSET
+    )
+    """The new organization (at most 500 bytes of UTF-8; the schema bounds characters)."""
+    event_time: EventTime = msgspec.field(name="EventTime")
+    """Event trigger timestamp in milliseconds."""
+
+    def __post_init__(self) -> None:
+        """Check the prefix patterns: a slice comparison costs a fraction of msgspec's per-call regex."""
+        value = self.official_account
+        # `Official_Account` must match the contract's pattern ^@TOA#_.+
+        if len(value) <= 6 or value[:6] != "@TOA#_" or value[6] == "\n":
+            raise ValueError("Expected `str` matching regex '^@TOA#_.+' - at `$.Official_Account`")
+
+
+class AfterAddSubscriber(
+    msgspec.Struct,
+    kw_only=True,
+    gc=False,
+    tag_field="CallbackCommand",
+    tag="OfficialAccount.CallbackAfterAddSubscriber",
+):
+    """Sent after users subscribed to an Official Account (from a client, or the app admin adding
+    subscribers by REST API), for synchronising data. Its body has the shape of
+    `CallbackBeforeAddSubscriber`'s, which it follows: it fires only when that answer let the
+    request through, and it lists only the users who were added: those the answer refused
+    (`RefusedSubscribers_Account`) are left out, and when none is left it does not fire. The vendor
+    does not say how users already subscribed or failed additions are reported; the contract leaves
+    them out too."""
+
+    callback_command: ClassVar[Literal["OfficialAccount.CallbackAfterAddSubscriber"]] = (
+        "OfficialAccount.CallbackAfterAddSubscriber"
+    )
+    """The `CallbackCommand` tag this struct is selected by (written first on the wire)."""
+    official_account: OfficialAccountID = msgspec.field(name="Official_Account")
+    """The user ID of the Official Account. Every ID starts with `@TOA#_` (1047/60813); an ID the admin
+    chooses is at most 48 bytes of printable ASCII, and the schema bounds 48 characters without
+    narrowing to ASCII (the alphabet of system-assigned IDs is not documented). The vendor's recall
+    sample writes `#TOA#_123`, without the `@`: a typo, which the contract does not accept."""
+    operator_account: OperatorAccount = msgspec.field(name="Operator_Account")
+    """A Chat UserID (at most 32 bytes; the schema bounds characters)."""
+    subscribe_account_list: SubscribeAccountList = msgspec.field(name="SubscribeAccountList")
+    """The users concerned (at most 100 per request)."""
+    event_time: EventTime = msgspec.field(name="EventTime")
+    """Event trigger timestamp in milliseconds."""
+
+    def __post_init__(self) -> None:
+        """Check the prefix patterns: a slice comparison costs a fraction of msgspec's per-call regex."""
+        value = self.official_account
+        # `Official_Account` must match the contract's pattern ^@TOA#_.+
+        if len(value) <= 6 or value[:6] != "@TOA#_" or value[6] == "\n":
+            raise ValueError("Expected `str` matching regex '^@TOA#_.+' - at `$.Official_Account`")
+
+
+class BeforeSendMsg(
+    msgspec.Struct, kw_only=True, gc=False, tag_field="CallbackCommand", tag="OfficialAccount.CallbackBeforeSendMsg"
+):
+    """Sent before the Chat backend delivers an Official Account message to the subscribers (sent from
+    a client or by REST API). The answer can deliver it (`ErrorCode` 0), deliver a changed one (0
+    with a `MsgBody` and/or `CloudCustomData`, which replace the message's), block it (1: the sender
+    gets error 10016), drop it silently (2: the sender is told it was sent) or block it with an app-
+    defined code in [120001, 130000] that reaches the sender. The 2-second timeout cannot be changed
+    for this webhook; on failure or timeout the message is delivered unchanged. The body identifies
+    neither the sender nor the message (no `Operator_Account`, no `MsgKey` or `MsgTime`: the message
+    has none yet). It is `CallbackAfterSendMsg`'s body without `MsgKey` and `MsgTime`."""
+
+    callback_command: ClassVar[Literal["OfficialAccount.CallbackBeforeSendMsg"]] = (
+        "OfficialAccount.CallbackBeforeSendMsg"
+    )
+    """The `CallbackCommand` tag this struct is selected by (written first on the wire)."""
+    official_account: OfficialAccountID = msgspec.field(name="Official_Account")
+    """The user ID of the Official Account. Every ID starts with `@TOA#_` (1047/60813); an ID the admin
+    chooses is at most 48 bytes of printable ASCII, and the schema bounds 48 characters without
+    narrowing to ASCII (the alphabet of system-assigned IDs is not documented). The vendor's recall
+    sample writes `#TOA#_123`, without the `@`: a typo, which the contract does not accept."""
+    online_only_flag: OnlineOnlyFlag = msgspec.field(name="OnlineOnlyFlag")
+    """`1` if the message is an online-only message, otherwise `0`."""
+    msg_body: MsgBody = msgspec.field(name="MsgBody")
+    """The message body, a list of message elements (see the message format description, 1047/33527)."""
+    cloud_custom_data: CloudCustomData | msgspec.UnsetType = msgspec.field(
+        name="CloudCustomData", default=msgspec.UNSET
+    )
+    """Custom message data, stored in the cloud, sent to the peer and kept after the app is
+    reinstalled. Optional: only messages that carry custom data have it."""
+    event_time: EventTime = msgspec.field(name="EventTime")
+    """Event trigger timestamp in milliseconds."""
+
+    def __post_init__(self) -> None:
+        """Check the prefix patterns: a slice comparison costs a fraction of msgspec's per-call regex."""
+        value = self.official_account
+        # `Official_Account` must match the contract's pattern ^@TOA#_.+
+        if len(value) <= 6 or value[:6] != "@TOA#_" or value[6] == "\n":
+            raise ValueError("Expected `str` matching regex '^@TOA#_.+' - at `$.Official_Account`")
+
+
+class WithdrawnMsg(msgspec.Struct, kw_only=True, gc=False):
+    """One recalled message."""
+
+    msg_key: Annotated[str, msgspec.Meta(min_length=1)] = msgspec.field(name="MsgKey")
+    """The unique identifier of the recalled message, as `CallbackAfterSendMsg` reported it."""
+
+
+class AfterMsgWithDraw(
+    msgspec.Struct, kw_only=True, gc=False, tag_field="CallbackCommand", tag="OfficialAccount.CallbackAfterMsgWithDraw"
+):
+    """Sent after Official Account messages were recalled (from a client, or by the app admin by REST
+    API `official_account_msg_recall`). The command is spelled `...MsgWithDraw`, with a capital D,
+    as on the vendor's page and in its SDK constants. The recall's `Reason`, operator and time are
+    not carried."""
+
+    callback_command: ClassVar[Literal["OfficialAccount.CallbackAfterMsgWithDraw"]] = (
+        "OfficialAccount.CallbackAfterMsgWithDraw"
+    )
+    """The `CallbackCommand` tag this struct is selected by (written first on the wire)."""
+    official_account: OfficialAccountID = msgspec.field(name="Official_Account")
+    """The user ID of the Official Account. Every ID starts with `@TOA#_` (1047/60813); an ID the admin
+    chooses is at most 48 bytes of printable ASCII, and the schema bounds 48 characters without
+    narrowing to ASCII (the alphabet of system-assigned IDs is not documented). The vendor's recall
+    sample writes `#TOA#_123`, without the `@`: a typo, which the contract does not accept."""
+    withdraw_msg_list: Annotated[list[WithdrawnMsg], msgspec.Meta(min_length=1, max_length=10)] = msgspec.field(
+        name="WithdrawMsgList"
+    )
+    """The recalled messages. The vendor's table does not describe the items; its sample shows
+    `{"MsgKey": ...}`. At most 10: the recall API's limit per request (1047/60811), which the
+    webhook page does not restate."""
     event_time: EventTime = msgspec.field(name="EventTime")
     """Event trigger timestamp in milliseconds."""
 
@@ -534,12 +832,23 @@ CallbackEvent: TypeAlias = (
     | AfterOfficialAccountDestroyed
     | BeforeAddSubscriber
     | AfterSendMsg
+    | BeforeCreateOfficialAccount
+    | AfterCreateOfficialAccount
+    | AfterOfficialAccountInfoChanged
+    | AfterAddSubscriber
+    | BeforeSendMsg
+    | AfterMsgWithDraw
 )
 """One webhook event, selected by `CallbackCommand`. Decoded in one lookup on `CallbackCommand`."""
 
 
 ActionStatus: TypeAlias = Literal["OK", "FAIL"]
 """Result of processing the request: `OK` processed, `FAIL` failed."""
+
+
+IgnoredErrorCode: TypeAlias = int
+"""The error code of an "after" webhook's answer: the vendor defines only 0, which means the answer is
+ignored; any other code reads as an attempt to refuse what has already happened."""
 
 
 ErrorInfo: TypeAlias = str
@@ -552,8 +861,9 @@ class AfterOfficialAccountFullResponse(msgspec.Struct, kw_only=True, gc=False):
 
     action_status: ActionStatus = msgspec.field(name="ActionStatus")
     """Result of processing the request: `OK` processed, `FAIL` failed."""
-    error_code: int = msgspec.field(name="ErrorCode")
-    """Error code; 0 means the result can be ignored."""
+    error_code: IgnoredErrorCode = msgspec.field(name="ErrorCode")
+    """The error code of an "after" webhook's answer: the vendor defines only 0, which means the answer
+    is ignored; any other code reads as an attempt to refuse what has already happened."""
     error_info: ErrorInfo = msgspec.field(name="ErrorInfo")
     """Error message."""
 
@@ -564,8 +874,9 @@ class AfterDeleteSubscriberResponse(msgspec.Struct, kw_only=True, gc=False):
 
     action_status: ActionStatus = msgspec.field(name="ActionStatus")
     """Result of processing the request: `OK` processed, `FAIL` failed."""
-    error_code: int = msgspec.field(name="ErrorCode")
-    """Error code; 0 means the result can be ignored."""
+    error_code: IgnoredErrorCode = msgspec.field(name="ErrorCode")
+    """The error code of an "after" webhook's answer: the vendor defines only 0, which means the answer
+    is ignored; any other code reads as an attempt to refuse what has already happened."""
     error_info: ErrorInfo = msgspec.field(name="ErrorInfo")
     """Error message."""
 
@@ -576,8 +887,9 @@ class AfterOfficialAccountDestroyedResponse(msgspec.Struct, kw_only=True, gc=Fal
 
     action_status: ActionStatus = msgspec.field(name="ActionStatus")
     """Result of processing the request: `OK` processed, `FAIL` failed."""
-    error_code: int = msgspec.field(name="ErrorCode")
-    """Error code; 0 means the response can be ignored."""
+    error_code: IgnoredErrorCode = msgspec.field(name="ErrorCode")
+    """The error code of an "after" webhook's answer: the vendor defines only 0, which means the answer
+    is ignored; any other code reads as an attempt to refuse what has already happened."""
     error_info: ErrorInfo = msgspec.field(name="ErrorInfo")
     """Error message."""
 
@@ -606,8 +918,99 @@ class AfterSendMsgResponse(msgspec.Struct, kw_only=True, gc=False):
 
     action_status: ActionStatus = msgspec.field(name="ActionStatus")
     """Result of processing the request: `OK` processed, `FAIL` failed."""
+    error_code: IgnoredErrorCode = msgspec.field(name="ErrorCode")
+    """The error code of an "after" webhook's answer: the vendor defines only 0, which means the answer
+    is ignored; any other code reads as an attempt to refuse what has already happened."""
+    error_info: ErrorInfo = msgspec.field(name="ErrorInfo")
+    """Error message."""
+
+
+class BeforeCreateOfficialAccountResponse(msgspec.Struct, kw_only=True, gc=False):
+    """The answer to `OfficialAccount.CallbackBeforeCreateOfficialAccount`. The vendor's table says a
+    code in [120001, 130000] denies "user group creation": the wording is copied from the group
+    webhook; here it denies the Official Account's creation."""
+
+    action_status: ActionStatus = msgspec.field(name="ActionStatus")
+    """Result of processing the request: `OK` processed, `FAIL` failed."""
     error_code: int = msgspec.field(name="ErrorCode")
-    """Error code; 0 means the response can be ignored."""
+    """Error code: 0 allows the creation, 1 refuses it, a code in [120001, 130000] refuses it and is
+    passed on to the caller with `ErrorInfo`."""
+    error_info: ErrorInfo = msgspec.field(name="ErrorInfo")
+    """Error message."""
+
+
+class AfterCreateOfficialAccountResponse(msgspec.Struct, kw_only=True, gc=False):
+    """The answer to `OfficialAccount.CallbackAfterCreateOfficialAccount`. The Chat backend ignores its
+    result."""
+
+    action_status: ActionStatus = msgspec.field(name="ActionStatus")
+    """Result of processing the request: `OK` processed, `FAIL` failed."""
+    error_code: IgnoredErrorCode = msgspec.field(name="ErrorCode")
+    """The error code of an "after" webhook's answer: the vendor defines only 0, which means the answer
+    is ignored; any other code reads as an attempt to refuse what has already happened."""
+    error_info: ErrorInfo = msgspec.field(name="ErrorInfo")
+    """Error message."""
+
+
+class AfterOfficialAccountInfoChangedResponse(msgspec.Struct, kw_only=True, gc=False):
+    """The answer to `OfficialAccount.CallbackAfterOfficialAccountInfoChanged`. The Chat backend
+    ignores its result."""
+
+    action_status: ActionStatus = msgspec.field(name="ActionStatus")
+    """Result of processing the request: `OK` processed, `FAIL` failed."""
+    error_code: IgnoredErrorCode = msgspec.field(name="ErrorCode")
+    """The error code of an "after" webhook's answer: the vendor defines only 0, which means the answer
+    is ignored; any other code reads as an attempt to refuse what has already happened."""
+    error_info: ErrorInfo = msgspec.field(name="ErrorInfo")
+    """Error message."""
+
+
+class AfterAddSubscriberResponse(msgspec.Struct, kw_only=True, gc=False):
+    """The answer to `OfficialAccount.CallbackAfterAddSubscriber`. The Chat backend ignores its result."""
+
+    action_status: ActionStatus = msgspec.field(name="ActionStatus")
+    """Result of processing the request: `OK` processed, `FAIL` failed."""
+    error_code: IgnoredErrorCode = msgspec.field(name="ErrorCode")
+    """The error code of an "after" webhook's answer: the vendor defines only 0, which means the answer
+    is ignored; any other code reads as an attempt to refuse what has already happened."""
+    error_info: ErrorInfo = msgspec.field(name="ErrorInfo")
+    """Error message."""
+
+
+class BeforeSendMsgResponse(msgspec.Struct, kw_only=True, gc=False):
+    """The answer to `OfficialAccount.CallbackBeforeSendMsg`. With `ErrorCode` 0 the message is
+    delivered, its `MsgBody` and `CloudCustomData` replaced by the answer's when the answer has them
+    (each absent one keeps the sender's; `x-webhook.effects` of the event). The replacement must
+    itself be a valid message body. With any other code a `MsgBody` or `CloudCustomData` in the
+    answer is ignored. The vendor's response table (in its trtc.io copy) spells the failure status
+    `FAILURE`; every other page, the five other pages of this batch included, says `FAIL`, which the
+    contract keeps. The vendor states that a returned `CloudCustomData` is used only by placing it
+    in its "change message content" sample; the contract reads it as a replacement like `MsgBody`."""
+
+    action_status: ActionStatus = msgspec.field(name="ActionStatus")
+    """Result of processing the request: `OK` processed, `FAIL` failed."""
+    error_code: int = msgspec.field(name="ErrorCode")
+    """Error code: 0 delivers the message (replaced by the answer's `MsgBody` and `CloudCustomData`, if
+    any), 1 blocks it, 2 drops it silently, a code in [120001, 130000] blocks it and is passed on to
+    the sender with `ErrorInfo`."""
+    error_info: ErrorInfo = msgspec.field(name="ErrorInfo")
+    """Error message."""
+    msg_body: MsgBody | msgspec.UnsetType = msgspec.field(name="MsgBody", default=msgspec.UNSET)
+    """The message to deliver instead of the sender's (used only with ErrorCode 0)."""
+    cloud_custom_data: CloudCustomData | msgspec.UnsetType = msgspec.field(
+        name="CloudCustomData", default=msgspec.UNSET
+    )
+    """The custom data to deliver instead of the sender's (used only with ErrorCode 0)."""
+
+
+class AfterMsgWithDrawResponse(msgspec.Struct, kw_only=True, gc=False):
+    """The answer to `OfficialAccount.CallbackAfterMsgWithDraw`. The Chat backend ignores its result."""
+
+    action_status: ActionStatus = msgspec.field(name="ActionStatus")
+    """Result of processing the request: `OK` processed, `FAIL` failed."""
+    error_code: IgnoredErrorCode = msgspec.field(name="ErrorCode")
+    """The error code of an "after" webhook's answer: the vendor defines only 0, which means the answer
+    is ignored; any other code reads as an attempt to refuse what has already happened."""
     error_info: ErrorInfo = msgspec.field(name="ErrorInfo")
     """Error message."""
 
@@ -618,6 +1021,12 @@ CallbackCommand: TypeAlias = Literal[
     "OfficialAccount.CallbackAfterOfficialAccountDestroyed",
     "OfficialAccount.CallbackBeforeAddSubscriber",
     "OfficialAccount.CallbackAfterSendMsg",
+    "OfficialAccount.CallbackBeforeCreateOfficialAccount",
+    "OfficialAccount.CallbackAfterCreateOfficialAccount",
+    "OfficialAccount.CallbackAfterOfficialAccountInfoChanged",
+    "OfficialAccount.CallbackAfterAddSubscriber",
+    "OfficialAccount.CallbackBeforeSendMsg",
+    "OfficialAccount.CallbackAfterMsgWithDraw",
 ]
 """The webhook command, naming the event."""
 
@@ -649,6 +1058,10 @@ class Problem(msgspec.Struct, kw_only=True, gc=False):
     """Every violation found, when there are several."""
 
 
+_TolerantMsgBody: TypeAlias = Annotated[list[MsgElement], msgspec.Meta(min_length=1)]
+"""`MsgBody` as the fallback decoder sees it."""
+
+
 class _TolerantAfterSendMsg(
     msgspec.Struct, kw_only=True, gc=False, tag_field="CallbackCommand", tag="OfficialAccount.CallbackAfterSendMsg"
 ):
@@ -657,9 +1070,32 @@ class _TolerantAfterSendMsg(
     official_account: OfficialAccountID = msgspec.field(name="Official_Account")
     msg_key: Annotated[str, msgspec.Meta(min_length=1)] = msgspec.field(name="MsgKey")
     msg_time: Annotated[int, msgspec.Meta(ge=0, le=9223372036854775807)] = msgspec.field(name="MsgTime")
-    online_only_flag: Literal[0, 1] = msgspec.field(name="OnlineOnlyFlag")
-    msg_body: Annotated[list[MsgElement], msgspec.Meta(min_length=1)] = msgspec.field(name="MsgBody")
-    cloud_custom_data: str | msgspec.UnsetType = msgspec.field(name="CloudCustomData", default=msgspec.UNSET)
+    online_only_flag: OnlineOnlyFlag = msgspec.field(name="OnlineOnlyFlag")
+    msg_body: _TolerantMsgBody = msgspec.field(name="MsgBody")
+    cloud_custom_data: CloudCustomData | msgspec.UnsetType = msgspec.field(
+        name="CloudCustomData", default=msgspec.UNSET
+    )
+    event_time: EventTime = msgspec.field(name="EventTime")
+
+    def __post_init__(self) -> None:
+        """Check the prefix patterns: a slice comparison costs a fraction of msgspec's per-call regex."""
+        value = self.official_account
+        # `Official_Account` must match the contract's pattern ^@TOA#_.+
+        if len(value) <= 6 or value[:6] != "@TOA#_" or value[6] == "\n":
+            raise ValueError("Expected `str` matching regex '^@TOA#_.+' - at `$.Official_Account`")
+
+
+class _TolerantBeforeSendMsg(
+    msgspec.Struct, kw_only=True, gc=False, tag_field="CallbackCommand", tag="OfficialAccount.CallbackBeforeSendMsg"
+):
+    """`BeforeSendMsg` as the fallback decoder sees it: unknown tags of open unions become catch-alls."""
+
+    official_account: OfficialAccountID = msgspec.field(name="Official_Account")
+    online_only_flag: OnlineOnlyFlag = msgspec.field(name="OnlineOnlyFlag")
+    msg_body: _TolerantMsgBody = msgspec.field(name="MsgBody")
+    cloud_custom_data: CloudCustomData | msgspec.UnsetType = msgspec.field(
+        name="CloudCustomData", default=msgspec.UNSET
+    )
     event_time: EventTime = msgspec.field(name="EventTime")
 
     def __post_init__(self) -> None:
@@ -676,8 +1112,26 @@ _TolerantCallbackEvent: TypeAlias = (
     | AfterOfficialAccountDestroyed
     | BeforeAddSubscriber
     | _TolerantAfterSendMsg
+    | BeforeCreateOfficialAccount
+    | AfterCreateOfficialAccount
+    | AfterOfficialAccountInfoChanged
+    | AfterAddSubscriber
+    | _TolerantBeforeSendMsg
+    | AfterMsgWithDraw
 )
 """`CallbackEvent` as the fallback decoder sees it."""
+
+
+class _TolerantBeforeSendMsgResponse(msgspec.Struct, kw_only=True, gc=False):
+    """`BeforeSendMsgResponse` as the fallback decoder sees it: unknown tags of open unions become catch-alls."""
+
+    action_status: ActionStatus = msgspec.field(name="ActionStatus")
+    error_code: int = msgspec.field(name="ErrorCode")
+    error_info: ErrorInfo = msgspec.field(name="ErrorInfo")
+    msg_body: _TolerantMsgBody | msgspec.UnsetType = msgspec.field(name="MsgBody", default=msgspec.UNSET)
+    cloud_custom_data: CloudCustomData | msgspec.UnsetType = msgspec.field(
+        name="CloudCustomData", default=msgspec.UNSET
+    )
 
 
 AnyResponse: TypeAlias = (
@@ -686,10 +1140,16 @@ AnyResponse: TypeAlias = (
     | AfterOfficialAccountDestroyedResponse
     | BeforeAddSubscriberResponse
     | AfterSendMsgResponse
+    | BeforeCreateOfficialAccountResponse
+    | AfterCreateOfficialAccountResponse
+    | AfterOfficialAccountInfoChangedResponse
+    | AfterAddSubscriberResponse
+    | BeforeSendMsgResponse
+    | AfterMsgWithDrawResponse
 )
 """Any webhook's answer (each webhook has its own response class)."""
 
-CONTRACT_FINGERPRINT: Final = "7b0f37a1ad7e74d8d4d3af496ac08b60d3a7c6c4399da8708bf81d7f4f8be52e"
+CONTRACT_FINGERPRINT: Final = "c7c253e877f4e45c14daad1e89146903f3dcd27f6a0634878ed5c84545c2b644"
 """SHA-256 of the contract these models were generated from (canonical JSON of openapi.yaml)."""
 
 EVENT_TYPES: Final[Mapping[str, type[CallbackEvent]]] = {
@@ -698,6 +1158,12 @@ EVENT_TYPES: Final[Mapping[str, type[CallbackEvent]]] = {
     "OfficialAccount.CallbackAfterOfficialAccountDestroyed": AfterOfficialAccountDestroyed,
     "OfficialAccount.CallbackBeforeAddSubscriber": BeforeAddSubscriber,
     "OfficialAccount.CallbackAfterSendMsg": AfterSendMsg,
+    "OfficialAccount.CallbackBeforeCreateOfficialAccount": BeforeCreateOfficialAccount,
+    "OfficialAccount.CallbackAfterCreateOfficialAccount": AfterCreateOfficialAccount,
+    "OfficialAccount.CallbackAfterOfficialAccountInfoChanged": AfterOfficialAccountInfoChanged,
+    "OfficialAccount.CallbackAfterAddSubscriber": AfterAddSubscriber,
+    "OfficialAccount.CallbackBeforeSendMsg": BeforeSendMsg,
+    "OfficialAccount.CallbackAfterMsgWithDraw": AfterMsgWithDraw,
 }
 """Event class by `CallbackCommand`."""
 
@@ -707,6 +1173,12 @@ RESPONSE_TYPES: Final[Mapping[type[CallbackEvent], type[AnyResponse]]] = {
     AfterOfficialAccountDestroyed: AfterOfficialAccountDestroyedResponse,
     BeforeAddSubscriber: BeforeAddSubscriberResponse,
     AfterSendMsg: AfterSendMsgResponse,
+    BeforeCreateOfficialAccount: BeforeCreateOfficialAccountResponse,
+    AfterCreateOfficialAccount: AfterCreateOfficialAccountResponse,
+    AfterOfficialAccountInfoChanged: AfterOfficialAccountInfoChangedResponse,
+    AfterAddSubscriber: AfterAddSubscriberResponse,
+    BeforeSendMsg: BeforeSendMsgResponse,
+    AfterMsgWithDraw: AfterMsgWithDrawResponse,
 }
 """The one response class that answers each event class."""
 
@@ -726,6 +1198,37 @@ class PayloadError(ValueError):
     @property
     def field(self) -> str:
         return self.path[2:] if self.path.startswith("$.") else self.path.removeprefix("$")
+
+
+class UnknownCommandError(PayloadError):
+    """A body whose `CallbackCommand` this package does not know; `known` lists those it does.
+
+    A webhook enabled in the console after this package was generated arrives like this: a
+    receiver may answer it with a plain acknowledgement instead of refusing it.
+    """
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+        self.known: tuple[str, ...] = tuple(EVENT_TYPES)
+        listed = ", ".join(self.known)
+        super().__init__(f"unknown CallbackCommand {command!r}; this package knows {listed}", _TAG_PATH)
+
+
+_TAG_PATH: Final = "$.CallbackCommand"
+
+
+def _unknown_command(data: bytes | str, exc: msgspec.ValidationError) -> UnknownCommandError | None:
+    """The error for a body refused because its command is not one of this package's, else None."""
+    if not str(exc).endswith(f"- at `{_TAG_PATH}`"):
+        return None
+    try:
+        document = msgspec.json.decode(data)
+    except (msgspec.DecodeError, RecursionError):
+        return None
+    command = cast("dict[str, object]", document).get("CallbackCommand") if isinstance(document, dict) else None
+    if isinstance(command, str) and command not in EVENT_TYPES:
+        return UnknownCommandError(command)
+    return None
 
 
 _AT = re.compile(r" - at `\$([^`]*)`")
@@ -762,13 +1265,18 @@ def _dec_hook(kind: type, value: Any) -> Any:
 
 
 _TOLERANT: Final[Mapping[object, object]] = {
+    MsgBody: _TolerantMsgBody,
     AfterSendMsg: _TolerantAfterSendMsg,
+    BeforeSendMsg: _TolerantBeforeSendMsg,
     CallbackEvent: _TolerantCallbackEvent,
+    BeforeSendMsgResponse: _TolerantBeforeSendMsgResponse,
 }
 """The tolerant twin of each type whose bodies may hold a tag an open union does not know."""
 
 _PUBLIC: Final[Mapping[type, type[msgspec.Struct]]] = {
     _TolerantAfterSendMsg: AfterSendMsg,
+    _TolerantBeforeSendMsg: BeforeSendMsg,
+    _TolerantBeforeSendMsgResponse: BeforeSendMsgResponse,
 }
 """The public class of each tolerant twin struct (decoded values never keep a twin's class)."""
 
@@ -827,10 +1335,16 @@ _EVENT_DECODER: Final = _decoder(CallbackEvent)
 
 
 def decode_event(data: bytes | str) -> CallbackEvent:
-    """Decode and validate one webhook body; the event class is chosen by its `CallbackCommand`."""
+    """Decode and validate one webhook body; the event class is chosen by its `CallbackCommand`.
+
+    A command this package does not know raises `UnknownCommandError` (a `PayloadError`).
+    """
     try:
         event: CallbackEvent = _EVENT_DECODER.decode(data)
     except msgspec.ValidationError as exc:
+        unknown = _unknown_command(data, exc)
+        if unknown is not None:
+            raise unknown from None
         event = _retry(data, CallbackEvent, exc)
     except msgspec.DecodeError as exc:
         raise _payload_error(exc) from None

@@ -3,36 +3,55 @@
 Generated from openapi.yaml by `mockserver generate python`; do not edit, regenerate.
 
 Implement `WebhookHandler` (or subclass `DefaultWebhookHandler`, which answers every webhook
-with its default success answer) and serve `create_app(handler, ...)` with any ASGI server, or
-mount it in Starlette/FastAPI. The app checks `SdkAppid`, verifies `Sign`/`RequestTime` when it has a
+with its default success answer, marking each method you write with `@override`, exported here,
+so that mypy and pyright refuse a misspelled one) and serve `create_app(handler, ...)` with any
+ASGI server, or mount it in Starlette/FastAPI. `create_app` refuses a handler with a public
+method that answers no webhook (a misspelling would otherwise answer with the default).
+
+The app checks `SdkAppid`, verifies `Sign`/`RequestTime` when it has a
 token, decodes the body into the event's class, dispatches on `CallbackCommand` in one lookup and
 encodes the typed answer. Bad input gets a 4xx `application/problem+json` answer naming the field. A command
-this contract does not know (a webhook enabled later in the console) gets the default answer and
-a log line, not an error. It depends on msgspec only.
+this contract does not know (a webhook enabled later in the console) gets the answer every webhook's default
+shares (the contract's rule for unknown commands) and a log line, not an error. It depends on msgspec only.
 """
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import logging
+import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 from urllib.parse import parse_qsl
 
 import msgspec
 
 from .models import (
+    AfterAddSubscriber,
+    AfterAddSubscriberResponse,
+    AfterCreateOfficialAccount,
+    AfterCreateOfficialAccountResponse,
     AfterDeleteSubscriber,
     AfterDeleteSubscriberResponse,
+    AfterMsgWithDraw,
+    AfterMsgWithDrawResponse,
     AfterOfficialAccountDestroyed,
     AfterOfficialAccountDestroyedResponse,
     AfterOfficialAccountFull,
     AfterOfficialAccountFullResponse,
+    AfterOfficialAccountInfoChanged,
+    AfterOfficialAccountInfoChangedResponse,
     AfterSendMsg,
     AfterSendMsgResponse,
     BeforeAddSubscriber,
     BeforeAddSubscriberResponse,
+    BeforeCreateOfficialAccount,
+    BeforeCreateOfficialAccountResponse,
+    BeforeSendMsg,
+    BeforeSendMsgResponse,
     PayloadError,
     decode,
     encode,
@@ -40,13 +59,30 @@ from .models import (
 from .signing import REPLAY_WINDOW_SECONDS, SignatureError, verify_signature
 
 __all__ = [
+    "WEBHOOK_METHODS",
     "ASGIApp",
     "CallbackContext",
     "DefaultWebhookHandler",
+    "HandlerError",
     "WebhookApp",
     "WebhookHandler",
     "create_app",
+    "override",
 ]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+if sys.version_info >= (3, 12):
+    from typing import override
+elif TYPE_CHECKING:
+    from typing_extensions import override
+else:
+
+    def override(method: _F) -> _F:
+        """`typing.override` for Python 3.11: marks a method as overriding one of its base class."""
+        method.__override__ = True
+        return method
+
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -69,7 +105,7 @@ MAX_BODY_BYTES: Final = 1048576
 _APP_ID_MAXIMUM: Final = 9999999999
 """The contract's largest SDKAppID; a longer digit string is refused before it is converted."""
 UNKNOWN_COMMAND_ANSWER: Final = b'{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}'
-"""The answer to a command this contract does not know: the default success answer."""
+"""The answer to a command this contract does not know: what every webhook's default answer says."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +119,28 @@ class CallbackContext:
     request_time: int | None
     """The signed request time, or None when the app runs without a token."""
     query: Mapping[str, str] = field(default_factory=dict[str, str])
+
+
+WEBHOOK_METHODS: Final = frozenset(
+    {
+        "after_official_account_full",
+        "after_delete_subscriber",
+        "after_official_account_destroyed",
+        "before_add_subscriber",
+        "after_send_msg",
+        "before_create_official_account",
+        "after_create_official_account",
+        "after_official_account_info_changed",
+        "after_add_subscriber",
+        "before_send_msg",
+        "after_msg_with_draw",
+    }
+)
+"""The handler method of each webhook; `create_app` refuses a handler with any other public method."""
+
+
+class HandlerError(TypeError):
+    """A handler `create_app` cannot serve: a public method of it answers no webhook (a misspelling?)."""
 
 
 class WebhookHandler(Protocol):
@@ -121,6 +179,42 @@ class WebhookHandler(Protocol):
         webhook)."""
         ...
 
+    async def before_create_official_account(
+        self, event: BeforeCreateOfficialAccount, ctx: CallbackContext
+    ) -> BeforeCreateOfficialAccountResponse:
+        """Before an Official Account is created
+        (`OfficialAccount.CallbackBeforeCreateOfficialAccount`, before webhook)."""
+        ...
+
+    async def after_create_official_account(
+        self, event: AfterCreateOfficialAccount, ctx: CallbackContext
+    ) -> AfterCreateOfficialAccountResponse:
+        """After an Official Account is created (`OfficialAccount.CallbackAfterCreateOfficialAccount`,
+        after webhook)."""
+        ...
+
+    async def after_official_account_info_changed(
+        self, event: AfterOfficialAccountInfoChanged, ctx: CallbackContext
+    ) -> AfterOfficialAccountInfoChangedResponse:
+        """After an Official Account's profile is modified
+        (`OfficialAccount.CallbackAfterOfficialAccountInfoChanged`, after webhook)."""
+        ...
+
+    async def after_add_subscriber(self, event: AfterAddSubscriber, ctx: CallbackContext) -> AfterAddSubscriberResponse:
+        """After an Official Account is subscribed (`OfficialAccount.CallbackAfterAddSubscriber`, after
+        webhook)."""
+        ...
+
+    async def before_send_msg(self, event: BeforeSendMsg, ctx: CallbackContext) -> BeforeSendMsgResponse:
+        """Before an Official Account message is sent (`OfficialAccount.CallbackBeforeSendMsg`, before
+        webhook)."""
+        ...
+
+    async def after_msg_with_draw(self, event: AfterMsgWithDraw, ctx: CallbackContext) -> AfterMsgWithDrawResponse:
+        """After Official Account messages are recalled (`OfficialAccount.CallbackAfterMsgWithDraw`,
+        after webhook)."""
+        ...
+
 
 # The default success answers (each response schema's `example`), decoded once at import.
 _DEFAULT_AFTER_OFFICIAL_ACCOUNT_FULL: Final = decode(
@@ -136,6 +230,22 @@ _DEFAULT_BEFORE_ADD_SUBSCRIBER: Final = decode(
     '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', BeforeAddSubscriberResponse
 )
 _DEFAULT_AFTER_SEND_MSG: Final = decode('{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', AfterSendMsgResponse)
+_DEFAULT_BEFORE_CREATE_OFFICIAL_ACCOUNT: Final = decode(
+    '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', BeforeCreateOfficialAccountResponse
+)
+_DEFAULT_AFTER_CREATE_OFFICIAL_ACCOUNT: Final = decode(
+    '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', AfterCreateOfficialAccountResponse
+)
+_DEFAULT_AFTER_OFFICIAL_ACCOUNT_INFO_CHANGED: Final = decode(
+    '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', AfterOfficialAccountInfoChangedResponse
+)
+_DEFAULT_AFTER_ADD_SUBSCRIBER: Final = decode(
+    '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', AfterAddSubscriberResponse
+)
+_DEFAULT_BEFORE_SEND_MSG: Final = decode('{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', BeforeSendMsgResponse)
+_DEFAULT_AFTER_MSG_WITH_DRAW: Final = decode(
+    '{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0}', AfterMsgWithDrawResponse
+)
 
 
 class DefaultWebhookHandler:
@@ -167,6 +277,30 @@ class DefaultWebhookHandler:
 
     async def after_send_msg(self, event: AfterSendMsg, ctx: CallbackContext) -> AfterSendMsgResponse:
         return msgspec.structs.replace(_DEFAULT_AFTER_SEND_MSG)
+
+    async def before_create_official_account(
+        self, event: BeforeCreateOfficialAccount, ctx: CallbackContext
+    ) -> BeforeCreateOfficialAccountResponse:
+        return msgspec.structs.replace(_DEFAULT_BEFORE_CREATE_OFFICIAL_ACCOUNT)
+
+    async def after_create_official_account(
+        self, event: AfterCreateOfficialAccount, ctx: CallbackContext
+    ) -> AfterCreateOfficialAccountResponse:
+        return msgspec.structs.replace(_DEFAULT_AFTER_CREATE_OFFICIAL_ACCOUNT)
+
+    async def after_official_account_info_changed(
+        self, event: AfterOfficialAccountInfoChanged, ctx: CallbackContext
+    ) -> AfterOfficialAccountInfoChangedResponse:
+        return msgspec.structs.replace(_DEFAULT_AFTER_OFFICIAL_ACCOUNT_INFO_CHANGED)
+
+    async def after_add_subscriber(self, event: AfterAddSubscriber, ctx: CallbackContext) -> AfterAddSubscriberResponse:
+        return msgspec.structs.replace(_DEFAULT_AFTER_ADD_SUBSCRIBER)
+
+    async def before_send_msg(self, event: BeforeSendMsg, ctx: CallbackContext) -> BeforeSendMsgResponse:
+        return msgspec.structs.replace(_DEFAULT_BEFORE_SEND_MSG)
+
+    async def after_msg_with_draw(self, event: AfterMsgWithDraw, ctx: CallbackContext) -> AfterMsgWithDrawResponse:
+        return msgspec.structs.replace(_DEFAULT_AFTER_MSG_WITH_DRAW)
 
 
 _Route = Callable[[WebhookHandler, bytes, CallbackContext], Awaitable[bytes]]
@@ -204,12 +338,50 @@ async def _after_send_msg(handler: WebhookHandler, body: bytes, ctx: CallbackCon
     return _encode_answer(answer, AfterSendMsgResponse)
 
 
+async def _before_create_official_account(handler: WebhookHandler, body: bytes, ctx: CallbackContext) -> bytes:
+    answer: object = await handler.before_create_official_account(decode(body, BeforeCreateOfficialAccount), ctx)
+    return _encode_answer(answer, BeforeCreateOfficialAccountResponse)
+
+
+async def _after_create_official_account(handler: WebhookHandler, body: bytes, ctx: CallbackContext) -> bytes:
+    answer: object = await handler.after_create_official_account(decode(body, AfterCreateOfficialAccount), ctx)
+    return _encode_answer(answer, AfterCreateOfficialAccountResponse)
+
+
+async def _after_official_account_info_changed(handler: WebhookHandler, body: bytes, ctx: CallbackContext) -> bytes:
+    answer: object = await handler.after_official_account_info_changed(
+        decode(body, AfterOfficialAccountInfoChanged), ctx
+    )
+    return _encode_answer(answer, AfterOfficialAccountInfoChangedResponse)
+
+
+async def _after_add_subscriber(handler: WebhookHandler, body: bytes, ctx: CallbackContext) -> bytes:
+    answer: object = await handler.after_add_subscriber(decode(body, AfterAddSubscriber), ctx)
+    return _encode_answer(answer, AfterAddSubscriberResponse)
+
+
+async def _before_send_msg(handler: WebhookHandler, body: bytes, ctx: CallbackContext) -> bytes:
+    answer: object = await handler.before_send_msg(decode(body, BeforeSendMsg), ctx)
+    return _encode_answer(answer, BeforeSendMsgResponse)
+
+
+async def _after_msg_with_draw(handler: WebhookHandler, body: bytes, ctx: CallbackContext) -> bytes:
+    answer: object = await handler.after_msg_with_draw(decode(body, AfterMsgWithDraw), ctx)
+    return _encode_answer(answer, AfterMsgWithDrawResponse)
+
+
 _ROUTES: Final[Mapping[str, _Route]] = {
     "OfficialAccount.CallbackAfterOfficialAccountFull": _after_official_account_full,
     "OfficialAccount.CallbackAfterDeleteSubscriber": _after_delete_subscriber,
     "OfficialAccount.CallbackAfterOfficialAccountDestroyed": _after_official_account_destroyed,
     "OfficialAccount.CallbackBeforeAddSubscriber": _before_add_subscriber,
     "OfficialAccount.CallbackAfterSendMsg": _after_send_msg,
+    "OfficialAccount.CallbackBeforeCreateOfficialAccount": _before_create_official_account,
+    "OfficialAccount.CallbackAfterCreateOfficialAccount": _after_create_official_account,
+    "OfficialAccount.CallbackAfterOfficialAccountInfoChanged": _after_official_account_info_changed,
+    "OfficialAccount.CallbackAfterAddSubscriber": _after_add_subscriber,
+    "OfficialAccount.CallbackBeforeSendMsg": _before_send_msg,
+    "OfficialAccount.CallbackAfterMsgWithDraw": _after_msg_with_draw,
 }
 
 
@@ -324,10 +496,31 @@ def create_app(
     replay_window: float = REPLAY_WINDOW_SECONDS,
     max_body_bytes: int = MAX_BODY_BYTES,
 ) -> WebhookApp:
-    """An ASGI app for `handler`. Without `sdk_appid` any app id is accepted; without `token`, no signature."""
+    """An ASGI app for `handler`. Without `sdk_appid` any app id is accepted; without `token`, no signature.
+
+    Raises `HandlerError` when a public method of `handler` matches no webhook: served, a
+    misspelled `before_add_subscribers` would never be called and the default would answer.
+    """
+    _check_handler(handler)
     return WebhookApp(
         handler, sdk_appid=sdk_appid, token=token, replay_window=replay_window, max_body_bytes=max_body_bytes
     )
+
+
+def _check_handler(handler: object) -> None:
+    """Refuse public methods that answer no webhook, naming the closest webhook method of each."""
+    stray: list[str] = []
+    for name, member in inspect.getmembers_static(type(handler)):
+        if name.startswith("_") or name in WEBHOOK_METHODS:
+            continue
+        if inspect.isfunction(member) or isinstance(member, staticmethod | classmethod):
+            close = difflib.get_close_matches(name, WEBHOOK_METHODS, n=1)
+            stray.append(f"{name} (did you mean {close[0]}?)" if close else name)
+    if stray:
+        raise HandlerError(
+            f"{type(handler).__name__} has public methods that answer no webhook: {', '.join(stray)};"
+            " rename them to a webhook method or make them private (_name)"
+        )
 
 
 def _is_app_id(text: str) -> bool:

@@ -1,9 +1,10 @@
-"""`mockserver send`: deliver one webhook through the generated client and show what came back.
+"""`mockserver send`: deliver one webhook with the kit's sender and show what came back.
 
-The delivery goes through `oa_webhooks.client` (the generated, typed client), so this command
-is also its everyday user: the body is decoded into the event's class before it is sent, the
-answer is decoded into the webhook's response class, and the verdict is the client's outcome
-(what the Chat backend would do with the answer).
+The delivery goes through `mockserver.traffic.Sender`, which works from the contract given
+(`--spec`) and needs no generated package: the body is checked against the contract before it
+is sent, the answer against the webhook's response schema and the vendor's rules, and the
+verdict is what the Chat backend would do with it (go on, refuse, drop silently, deliver a
+replaced message...).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import click
-import msgspec
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -22,8 +22,8 @@ from rich.table import Table
 from mockserver.cli.options import load_spec, spec_option
 from mockserver.contract import Contract, UnknownCommand, Webhook
 
-if TYPE_CHECKING:  # the generated package is imported when the command runs: `--help` stays fast
-    from oa_webhooks.client import Outcome, Reply
+if TYPE_CHECKING:  # imported when the command runs: `--help` stays fast
+    from mockserver.traffic import Verdict
 
 __all__ = ["command"]
 
@@ -45,17 +45,14 @@ def _body(webhook: Webhook, example: str | None, body: str | None) -> bytes:
     return body.encode()
 
 
-def _check_generated(contract: Contract, spec: Path | None) -> None:
-    """Refuse a contract the generated client was not made from: it would send and judge another API."""
-    from oa_webhooks import CONTRACT_FINGERPRINT
+def _check_body(contract: Contract, webhook: Webhook, body: bytes) -> None:
+    """Refuse a body that is not a valid delivery of `webhook`, naming the field (a usage error, exit 2)."""
+    from mockserver.validation import DeliveryValidator
 
-    if contract.fingerprint != CONTRACT_FINGERPRINT:
-        raise click.BadParameter(
-            f"{spec or 'the bundled contract'} is not the contract oa_webhooks was generated from"
-            f" (fingerprint {contract.fingerprint[:12]}, the package's {CONTRACT_FINGERPRINT[:12]});"
-            " regenerate it: mockserver generate python --spec FILE --out DIR",
-            param_hint="--spec",
-        )
+    violations = DeliveryValidator(contract).check_request(contract.query_example(webhook.command), body)
+    if violations:
+        first = violations[0]
+        raise click.BadParameter(f"{first.reason} at {first.field}", param_hint="--body")
 
 
 def _check_url(url: str) -> None:
@@ -78,7 +75,7 @@ def _check_url(url: str) -> None:
 @click.option("--token", help="Sign the delivery with this webhook token (default: unsigned).")
 @click.option("--timeout", type=click.FloatRange(min=0.01), help="Seconds to wait (default: the contract's).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON verdict instead of a table.")
-@spec_option("send by (it must be the one oa_webhooks was generated from)")
+@spec_option("send and judge by (no generated package needed)")
 def command(
     command_name: str,
     url: str,
@@ -92,91 +89,89 @@ def command(
 ) -> None:
     """Deliver one webhook to URL the way the Chat backend does, and judge the answer.
 
-    COMMAND is a webhook command or its event name from the contract. Exits 0 when the answer
-    is a valid response of that webhook, 1 when the delivery failed (status, not JSON,
-    contract violation, timeout, connection), 2 on a usage error.
+    COMMAND is a webhook command or its event name from the contract (--spec: any contract,
+    no generated package needed). Exits 0 when the answer is a valid response of that webhook,
+    1 when the delivery failed (status, not JSON, contract violation, timeout, connection),
+    2 on a usage error.
 
     \b
     mockserver send BeforeAddSubscriber --url http://127.0.0.1:8080/
     mockserver send BeforeAddSubscriber --url http://127.0.0.1:8080/ --token secret --example BeforeAddSubscriber-rich
     """
-    from oa_webhooks import EVENT_TYPES, PayloadError, decode, encode
-    from oa_webhooks.client import DeliveryError, WebhookClient
+    from mockserver.traffic import send_once
 
     _check_url(url)
     contract = load_spec(spec)
-    _check_generated(contract, spec)
     try:
         webhook = contract.webhook_named(command_name)
     except UnknownCommand as exc:
         raise click.BadParameter(str(exc), param_hint="COMMAND") from None
-    kind = EVENT_TYPES.get(webhook.command)
-    if kind is None:  # pragma: no cover - the fingerprint check refuses a package this stale first
-        raise click.UsageError(f"the generated package has no {webhook.command}: regenerate it (mockserver generate)")
-    try:
-        event = decode(_body(webhook, example, body), kind)
-    except PayloadError as exc:
-        reason = f"{exc.reason} at body.{exc.field}" if exc.field else exc.reason
-        raise click.BadParameter(reason, param_hint="--body") from None
+    content = _body(webhook, example, body)
+    _check_body(contract, webhook, content)
     app_param = contract.parameter("app-id")
     app_id = sdkappid if sdkappid is not None else int(app_param.example)
     highest = app_param.schema.get("maximum")
     if isinstance(highest, int) and app_id > highest:
         raise click.BadParameter(f"{app_id} is above the contract's maximum {highest}", param_hint="--sdkappid")
-    options: dict[str, Any] = {"sdk_appid": app_id, "token": token}
+    options: dict[str, Any] = {"contract": contract, "sdk_appid": app_id, "token": token}
     if timeout is not None:
         options["timeout"] = timeout
-    console = Console(highlight=False, soft_wrap=True)
-    with WebhookClient(url, **options) as client:
-        try:
-            reply = client.send(event)
-        except DeliveryError as exc:
-            _report(console, as_json, webhook.command, url, token is not None, None, str(exc), exc.outcome)
-            raise SystemExit(1) from None
-    answer: dict[str, Any] = json.loads(encode(reply.response))
-    _report(console, as_json, webhook.command, url, token is not None, reply, answer, reply.outcome)
+    verdict = send_once(url, webhook.command, content, **options)
+    _report(Console(highlight=False, soft_wrap=True), as_json, url, token is not None, verdict)
+    if not verdict.delivered:
+        raise SystemExit(1)
 
 
-def _report(
-    console: Console,
-    as_json: bool,
-    command: str,
-    url: str,
-    signed: bool,
-    reply: Reply[Any] | None,
-    answer: dict[str, Any] | str,
-    outcome: Outcome,
-) -> None:
-    """Print the verdict: the typed answer of a delivery (`reply`), or why it failed (`answer` is then the error)."""
+def _failure(verdict: Verdict) -> str:
+    if verdict.error is not None:
+        return verdict.error
+    if verdict.status != 200:
+        return f"HTTP {verdict.status} (expected 200): {verdict.body[:200]!r}"
+    return "the answer violates the contract: " + "; ".join(str(v) for v in verdict.violations)
+
+
+def _report(console: Console, as_json: bool, url: str, signed: bool, verdict: Verdict) -> None:
+    """Print the verdict: the answer of a delivery, or why it failed, and what the Chat backend does."""
+    outcome = {
+        "allowed": verdict.allowed,
+        "action": verdict.outcome,
+        "detail": verdict.detail,
+        "caller_error": verdict.caller_error,
+        "refused": list(verdict.refused),
+        "replaced": dict(verdict.replaced),
+    }
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "command": command,
-                    "url": url,
-                    "signed": signed,
-                    "delivered": reply is not None,
-                    "status": reply.status if reply is not None else None,
-                    "response" if reply is not None else "error": answer,
-                    "outcome": {"allowed": outcome.allowed, "detail": outcome.detail, "refused": list(outcome.refused)},
-                },
-                ensure_ascii=False,
-            )
+        document: dict[str, Any] = {
+            "command": verdict.command,
+            "url": url,
+            "signed": signed,
+            "delivered": verdict.delivered,
+            "status": verdict.status,
+        }
+        document["response" if verdict.delivered else "error"] = (
+            verdict.answer if verdict.delivered else _failure(verdict)
         )
+        document["outcome"] = outcome
+        click.echo(json.dumps(document, ensure_ascii=False))
         return
     table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_row("command", escape(command))
+    table.add_row("command", escape(verdict.command))
     table.add_row("url", escape(url))
     table.add_row("signed", "yes" if signed else "no")
-    if reply is not None:
-        table.add_row("status", f"{reply.status} in {reply.elapsed * 1000:.1f} ms")
-        table.add_row(
-            "response", escape(f"{type(reply.response).__name__} {msgspec.json.encode(reply.response).decode()}")
-        )
+    if verdict.status is not None:
+        table.add_row("status", f"{verdict.status} in {verdict.elapsed * 1000:.1f} ms")
+    if verdict.delivered:
+        answer = json.dumps(verdict.answer, ensure_ascii=False, separators=(",", ":"))
+        table.add_row("response", escape(f"{verdict.webhook.response_name} {answer}"))
         table.add_row("verdict", "[green]delivered[/]: the answer conforms to the contract")
     else:
-        table.add_row("verdict", f"[red]failed[/]: {escape(str(answer))}")
-    allowed = "[green]allowed[/]" if outcome.allowed else "[red]rejected[/]"
-    refused = f" (refused: {escape(', '.join(outcome.refused))})" if outcome.refused else ""
-    table.add_row("vendor", f"{allowed}: {escape(outcome.detail)}{refused}")
+        table.add_row("verdict", f"[red]failed[/]: {escape(_failure(verdict))}")
+    shown = {"allow": "[green]allowed[/]", "ignored": "[green]ignored[/]", "drop": "[yellow]dropped silently[/]"}
+    action = shown.get(verdict.outcome, f"[red]{escape(verdict.outcome)}[/]")
+    extra = f" (refused: {escape(', '.join(map(str, verdict.refused)))})" if verdict.refused else ""
+    if verdict.caller_error is not None:
+        extra += f" (the caller gets error {verdict.caller_error})"
+    if verdict.replaced:
+        extra += f" (replaced: {escape(', '.join(verdict.replaced))})"
+    table.add_row("vendor", f"{action}: {escape(verdict.detail)}{extra}")
     console.print(table)

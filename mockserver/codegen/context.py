@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.contract import Contract, ContractError, FieldPath
+from mockserver.contract import Contract, ContractError, FieldPath, VendorValue
 
 __all__ = [
     "Alias",
@@ -31,6 +31,7 @@ __all__ = [
     "Member",
     "PrefixCheck",
     "QueryParam",
+    "Replacement",
     "Signing",
     "Struct",
     "SubsetRule",
@@ -220,6 +221,15 @@ class SubsetRule:
 
 
 @dataclass(frozen=True)
+class Replacement:
+    """A `replace` effect: an allowing answer's attribute takes the place of an event field."""
+
+    answer_attr: str
+    target_wire: str
+    """The event field it replaces, by wire name (how `Outcome.replaced` keys it)."""
+
+
+@dataclass(frozen=True)
 class Webhook:
     """One webhook: the event class, the response class that answers it, and delivery semantics."""
 
@@ -236,11 +246,12 @@ class Webhook:
     """The default success answer as compact JSON (the response schema's example)."""
     error_code_attr: str | None
     refused_attr: str | None
-    vendor_values: tuple[tuple[int, str], ...]
+    vendor_values: tuple[VendorValue, ...]
+    """The vendor's values of the error code (`x-vendor-values`), ranges included."""
     subset_rules: tuple[SubsetRule, ...]
     example_names: tuple[str, ...]
-    allowing_codes: tuple[int, ...] | None = None
-    """Error codes with which the Chat backend goes on (`x-vendor-values` outcome `allow`)."""
+    error_info_attr: str | None = None
+    replacements: tuple[Replacement, ...] = ()
 
     @property
     def can_refuse(self) -> bool:
@@ -598,10 +609,11 @@ def build_context(contract: Contract, package: str) -> CodegenContext:
                 default_response=json.dumps(hook.default_response, ensure_ascii=False, separators=(",", ":")),
                 error_code_attr=by_wire.get(hook.response_roles.get("error-code", "")),
                 refused_attr=by_wire.get(hook.response_roles.get("refused", "")),
-                vendor_values=tuple(
-                    sorted(hook.vendor_values.get(hook.response_roles.get("error-code", ""), {}).items())
+                vendor_values=hook.error_code_values,
+                error_info_attr=by_wire.get(hook.response_roles.get("error-info", "")),
+                replacements=tuple(
+                    _replacement(hook.command, effect, by_wire) for effect in hook.effects if effect.action == "replace"
                 ),
-                allowing_codes=None if hook.allowing_codes is None else tuple(sorted(hook.allowing_codes)),
                 subset_rules=tuple(
                     _subset_rule(structs, event, response, attr, path) for attr, path in sorted(hook.subset_of.items())
                 ),
@@ -609,10 +621,7 @@ def build_context(contract: Contract, package: str) -> CodegenContext:
             )
         )
 
-    defaults = {json.dumps(h.default_response, sort_keys=True) for h in contract.webhooks}
-    if len(defaults) != 1:
-        raise ContractError("the webhooks' default answers differ; an unknown command needs one common answer")
-    unknown_answer = json.dumps(contract.webhooks[0].default_response, ensure_ascii=False, separators=(",", ":"))
+    unknown_answer = json.dumps(contract.unknown_command_answer, ensure_ascii=False, separators=(",", ":"))
 
     problem, problem_media = _problem(contract, structs)
     rule = contract.signing
@@ -655,6 +664,13 @@ def build_context(contract: Contract, package: str) -> CodegenContext:
         open_unions=tuple(d for d in definitions if isinstance(d, Union) and d.is_open),
         tolerant=_tolerant(definitions),
     )
+
+
+def _replacement(command: str, effect: Any, by_wire: Mapping[str, str]) -> Replacement:
+    """A replace effect the templates can write: one answer field in place of one event field."""
+    if len(effect.answer.segments) != 1 or len(effect.target.segments) != 1:
+        raise ContractError(f"{command}: the generator supports replace effects between top-level fields only")
+    return Replacement(by_wire[effect.answer.names[0]], effect.target.names[0])
 
 
 def _problem(contract: Contract, structs: Mapping[str, Struct]) -> tuple[Struct | None, str]:

@@ -286,35 +286,68 @@ def no_server_error(context: CheckContext, exchange: Exchange) -> Finding | None
 
 @_check("semantics", _GENERATED | {ProbeKind.FORWARD}, valid_only=True)
 def semantics(context: CheckContext, exchange: Exchange) -> Finding | None:
-    """The rules a schema cannot state: refusals only name users from the request, error codes are the vendor's.
+    """The rules a schema cannot state: refusals from the request, the vendor's codes, valid replacements.
 
     Read from the response fields' `x-subset-of` (e.g. refused users must come from the
-    request's list at that path) and `x-vendor-values` (the codes the vendor defines for that
-    webhook; the Chat backend's behaviour for any other code is undefined).
+    request's list at that path), `x-vendor-values` (the codes, and ranges of app-defined codes,
+    the vendor defines for that webhook; its behaviour for any other code is undefined, and an
+    "after" webhook's only code means "ignored": any other is an attempt to refuse what has
+    already happened) and `x-webhook.effects` (a value the answer puts in place of an event
+    field, such as a replaced message body, must be valid as that field, and is only used with
+    an allowing code).
     """
     webhook = exchange.probe.webhook
     document = exchange.document
     if webhook is None or exchange.status != 200 or not isinstance(document, Mapping):
         return None
-    for name, path in webhook.subset_of.items():
-        listed = document.get(name)
-        if not isinstance(listed, list):
-            continue
-        allowed = path.values(exchange.sent_document)
-        strangers = [value for value in listed if value not in allowed]
-        if strangers:
-            return Finding(
-                f"body.{name} outside the request's {path}",
-                f"body.{name} lists {strangers[:5]!r}, which the request's {path} does not contain",
-            )
+    outside = context.validator.responses.check_subsets(webhook.command, exchange.sent_document, document)
+    if outside:
+        name = outside[0].field.split("[", 1)[0]
+        path = webhook.subset_of[name.removeprefix("body.")]
+        strangers = [v.reason.split(" is not in", 1)[0] for v in outside if v.field.startswith(f"{name}[")]
+        return Finding(
+            f"{name} outside the request's {path}",
+            f"{name} lists {', '.join(strangers[:5])}, which the request's {path} does not contain",
+        )
     for name, values in webhook.vendor_values.items():
         value = document.get(name)
-        if isinstance(value, int) and not isinstance(value, bool) and value not in values:
-            known = ", ".join(f"{code} ({meaning})" for code, meaning in sorted(values.items()))
+        if not isinstance(value, int) or isinstance(value, bool) or any(value in v for v in values):
+            continue
+        known = ", ".join(f"{v.label} ({v.meaning})" for v in values)
+        if not webhook.can_refuse:
             return Finding(
-                f"body.{name} not a vendor value",
-                f"body.{name} is {value}; for {webhook.command} the vendor defines only {known}",
+                f"body.{name}: refusal on an after webhook",
+                f"body.{name} is {value}, but {webhook.command} reports what has already happened:"
+                f" the vendor defines only {known}",
             )
+        return Finding(
+            f"body.{name} not a vendor value",
+            f"body.{name} is {value}; for {webhook.command} the vendor defines only {known}",
+        )
+    return _replacement_finding(context, webhook, document)
+
+
+def _replacement_finding(context: CheckContext, webhook: Webhook, document: Mapping[str, Any]) -> Finding | None:
+    """A replacement that is not valid as the event's field, or that comes with a code that does not allow."""
+    invalid = context.validator.responses.check_replacements(webhook.command, document)
+    if invalid:
+        fields = sorted(
+            {str(e.answer) for e in webhook.effects for v in invalid if v.field.startswith(f"body.{e.answer}")}
+        )
+        return Finding(
+            f"body.{', body.'.join(fields)} not a valid replacement",
+            "the Chat backend would deliver it in place of the event's field: "
+            + "; ".join(str(v) for v in invalid[:5]),
+        )
+    present = [str(e.answer) for e in webhook.effects if e.answer.values(document)]
+    code = document.get(webhook.response_roles.get("error-code", ""))
+    value = webhook.vendor_value(code)
+    if present and value is not None and value.outcome != "allow":
+        return Finding(
+            f"body.{present[0]} with a code that does not allow",
+            f"body.{', body.'.join(present)} replace(s) the event's field(s) only with an allowing code;"
+            f" with {code} ({value.meaning}) the Chat backend ignores them",
+        )
     return None
 
 
