@@ -47,6 +47,7 @@ from werkzeug.http import parse_options_header
 from mockserver.contract import Contract, load_contract
 from mockserver.responses import ResponseChecker
 from mockserver.server.admin import admin_document, allowed_methods, build_admin_app
+from mockserver.server.inspector import Inspector, admin_authorized
 from mockserver.server.journal import Journal, Record
 from mockserver.server.problems import PROBLEM_JSON, Problem, send_problem
 from mockserver.server.scripts import Fault, Reply, Script, ScriptDocument, ScriptError, compile_script, parse_script
@@ -210,6 +211,7 @@ class MockServer:
         self._max_body = config.max_body if config.max_body is not None else self.contract.max_body_bytes
         self.connexion = self._contract_app()
         self.admin = build_admin_app(self)
+        self.inspector = Inspector(self)
         self.stopping = asyncio.Event()
         self._admin_allow = allowed_methods(admin_document(self.contract.commands))
 
@@ -311,20 +313,20 @@ class MockServer:
             await asyncio.wait_for(self.stopping.wait(), max(0.0, seconds))
 
     async def _admin(self, scope: Scope, receive: Receive, send: Send) -> None:
-        token = self.config.admin_token
-        if token is not None:
-            given = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
-            if given != f"Bearer {token}":
-                await send_problem(
-                    send,
-                    Problem(
-                        401,
-                        "the admin API needs 'Authorization: Bearer <admin token>'",
-                        "header.Authorization",
-                        headers={"WWW-Authenticate": "Bearer"},
-                    ),
-                )
-                return
+        if self.inspector.handles(scope["path"]):  # the page, its live feed, export and login
+            await self.inspector(scope, receive, send)
+            return
+        if not admin_authorized(scope, self.config.admin_token):
+            await send_problem(
+                send,
+                Problem(
+                    401,
+                    "the admin API needs 'Authorization: Bearer <admin token>'",
+                    "header.Authorization",
+                    headers={"WWW-Authenticate": "Bearer"},
+                ),
+            )
+            return
         allow = self._admin_allow.get(scope["path"].rstrip("/"))
 
         async def with_allow(message: Message) -> None:
