@@ -128,8 +128,11 @@
     return item;
   }
 
+  // Newest first by arrival: with several workers, journal ids follow commit order, not arrival.
+  const newer = (a, b) => b.received - a.received || b.id - a.id;
+
   function ordered() {
-    return [...records.values()].sort((a, b) => b.id - a.id);
+    return [...records.values()].sort(newer);
   }
 
   function render() {
@@ -148,7 +151,7 @@
     records.set(record.id, record);
     const item = row(record);
     const first = list.firstElementChild;
-    if (first && Number(first.dataset.id) > record.id) {
+    if (first && newer(record, records.get(Number(first.dataset.id))) > 0) {
       render();
       return;
     }
@@ -264,12 +267,11 @@
       if (!path) return;
       const node = nodes.get(path);
       node.classList.add("violation");
-      node.id = node.id || `violation-${index}`;
+      if (!node.dataset.violation) node.dataset.violation = String(index);
       const text = path === violation.field ? `  ⚠ ${violation.reason}` : `  ⚠ ${violation.field}: ${violation.reason}`;
       const note = el("span", { class: "violation-note", "data-field": violation.field }, text);
       const anchor = node.tagName === "TR" ? node.lastElementChild : node.querySelector(".open") || node;
       anchor.append(note);
-      violation.anchor = node.id;
     });
   }
 
@@ -300,7 +302,8 @@
     if (violations.length) {
       sections.push(
         el("h3", {}, `Violations (${violations.length})`),
-        el("ul", { class: "violations", id: "violations" }, ...violations.map((v) => el("li", {}, el("code", {}, v.field), `: ${v.reason}`))),
+        el("ul", { class: "violations", id: "violations" }, ...violations.map((v, i) => el("li", {},
+          el("a", { href: `#violation-${i}`, onclick: (event) => jump(event, i) }, el("code", {}, v.field)), `: ${v.reason}`))),
       );
     }
     const queryTable = table(record.query, "query", "Query parameters");
@@ -324,6 +327,13 @@
     detail.replaceChildren(...sections);
     mark(detail, violations);
     loadCurl(record, curl);
+  }
+
+  function jump(event, index) {
+    const target = document.querySelector(`[data-violation="${index}"]`);
+    if (!target) return;
+    event.preventDefault();
+    target.scrollIntoView({ block: "center" });
   }
 
   async function loadCurl(record, target) {
