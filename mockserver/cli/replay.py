@@ -55,7 +55,7 @@ def _command(contract: Contract, name: str | None) -> str | None:
 @click.option(
     "--from",
     "from_url",
-    metavar="URL",
+    metavar="MOCK",
     help="Read the deliveries from a running mock (its base URL; the admin API's /__admin/requests).",
 )
 @click.option("--url", required=True, help="Send them to this URL (your backend, or another mock).")
