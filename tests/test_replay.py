@@ -98,7 +98,8 @@ def test_without_a_token_the_journaled_query_goes_as_it_was(
     result = run("--journal", source.journal, "--url", target.url + contract.path, "--id", str(journaled[0]))
     assert result.exit_code == 1, result.output
     assert "FAIL" in result.output and "-> 401" in result.output
-    assert "status: 401 is not 200" in result.output
+    assert "the Chat backend counts a 401 as a failure" in result.output
+    assert target.requests()[0]["signature"] == "missing"  # the journaled (unsigned) query, as it was
     assert "; vendor allowed: the delivery failed" in result.output
 
 

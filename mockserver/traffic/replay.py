@@ -16,7 +16,8 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from mockserver.errors import InputError, Unreachable
+from mockserver.errors import InputError, JSONTextError, Unreachable
+from mockserver.jsontext import loads_strict
 from mockserver.responses import ResponseChecker
 from mockserver.signing import Signer
 from mockserver.traffic.delivery import Exchange, deliver, signed_query
@@ -114,6 +115,12 @@ class Replayed:
             verdict = f"no answer after {took}: {exchange.error}"
         elif exchange.delivered:
             verdict = f"{exchange.status} in {took}: delivered, the answer conforms to the contract"
+        elif exchange.status != 200:  # the body of a refusal is its reason, not a schema to check
+            said = _reason(exchange.body)
+            said = f" ({said[:200]}{'…' if len(said) > 200 else ''})" if said else ""
+            verdict = (
+                f"{exchange.status} in {took}: failed, the Chat backend counts a {exchange.status} as a failure{said}"
+            )
         else:
             first = exchange.violations[0]
             more = f" (and {len(exchange.violations) - 1} more)" if len(exchange.violations) > 1 else ""
@@ -137,6 +144,17 @@ class Replayed:
             "outcome": None if exchange is None or exchange.outcome is None else exchange.outcome.as_dict(),
             "line": self.line(),
         }
+
+
+def _reason(body: bytes) -> str:
+    """What a refusal says: a problem document's `detail`, else the body's text on one line."""
+    try:
+        document = loads_strict(body)
+    except JSONTextError:
+        document = None
+    if isinstance(document, dict) and isinstance(document.get("detail"), str):
+        return str(document["detail"])
+    return " ".join(body.decode("utf-8", "replace").split())
 
 
 def check_url(url: str) -> str:
