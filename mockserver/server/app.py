@@ -47,7 +47,7 @@ from werkzeug.http import parse_options_header
 from mockserver.contract import Contract, load_contract
 from mockserver.responses import ResponseChecker
 from mockserver.server.admin import admin_document, allowed_methods, build_admin_app
-from mockserver.server.inspector import Inspector, admin_authorized
+from mockserver.server.inspector import Inspector, admin_authorized, unauthorized
 from mockserver.server.journal import Journal, Record
 from mockserver.server.problems import PROBLEM_JSON, Problem, send_problem
 from mockserver.server.scripts import Fault, Reply, Script, ScriptDocument, ScriptError, compile_script, parse_script
@@ -317,15 +317,7 @@ class MockServer:
             await self.inspector(scope, receive, send)
             return
         if not admin_authorized(scope, self.config.admin_token):
-            await send_problem(
-                send,
-                Problem(
-                    401,
-                    "the admin API needs 'Authorization: Bearer <admin token>'",
-                    "header.Authorization",
-                    headers={"WWW-Authenticate": "Bearer"},
-                ),
-            )
+            await send_problem(send, unauthorized())
             return
         allow = self._admin_allow.get(scope["path"].rstrip("/"))
 

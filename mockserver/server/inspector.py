@@ -44,7 +44,7 @@ from mockserver.server.problems import PROBLEM_JSON, Problem
 if TYPE_CHECKING:
     from mockserver.server.app import MockServer
 
-__all__ = ["COOKIE", "Inspector", "admin_authorized"]
+__all__ = ["COOKIE", "Inspector", "admin_authorized", "unauthorized"]
 
 PREFIX = "/__admin"
 COOKIE = "mockserver_admin"
@@ -75,6 +75,16 @@ def admin_authorized(scope: Scope, token: str | None) -> bool:
         return True
     cookies = Request(scope).cookies
     return hmac.compare_digest(cookies.get(COOKIE, "").encode(), session_value(token).encode())
+
+
+def unauthorized() -> Problem:
+    """The refusal of an admin call without the token (bearer header or session cookie)."""
+    return Problem(
+        401,
+        "the admin API needs 'Authorization: Bearer <admin token>' (or the inspector's session cookie)",
+        "header.Authorization",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
 
 
 def _problem(problem: Problem) -> Response:
@@ -148,14 +158,7 @@ class Inspector:
             return self._login_form(request, "That token is not the admin token.", 401)
         if request.url.path in (PREFIX, f"{PREFIX}/"):
             return RedirectResponse(f"{PREFIX}/login", 303)
-        return _problem(
-            Problem(
-                401,
-                "the admin API needs 'Authorization: Bearer <admin token>' (or the inspector's session cookie)",
-                "header.Authorization",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        )
+        return _problem(unauthorized())
 
     def _signed_in(self, response: Response, token: str) -> Response:
         response.set_cookie(COOKIE, session_value(token), path=PREFIX, httponly=True, samesite="strict")
