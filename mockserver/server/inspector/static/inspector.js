@@ -76,16 +76,22 @@
     return text ? `?${text}` : "";
   }
 
+  let reloads = 0;
+
   async function reload() {
     const f = filters();
+    const mine = ++reloads;
     $("download").href = `${base}/export${query(f)}`;
     const { ok, data } = await api(`/requests${query({ ...f, limit: String(LIMIT) })}`);
+    if (mine !== reloads) return; // the filters changed again while this answer was on its way
     if (!ok) {
       $("count").textContent = `cannot read the journal: ${problemText(data)}`;
       return;
     }
+    // Deliveries the live feed added while this answer was on its way stay (if they match).
+    const live = [...records.values()].filter((record) => matches(record, filters()));
     records.clear();
-    for (const record of data.requests) records.set(record.id, record);
+    for (const record of [...data.requests, ...live]) records.set(record.id, record);
     render();
   }
 
