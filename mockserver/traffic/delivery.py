@@ -119,7 +119,7 @@ async def deliver(
         )
     except httpx.TimeoutException:
         return _failed(webhook, start, f"no answer within {budget:g} s (the contract's budget)")
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         return _failed(webhook, start, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
     elapsed = time.perf_counter() - start
     status, answer, headers = response.status_code, response.content, dict(response.headers)

@@ -41,8 +41,9 @@
 
   function problemText(data) {
     if (data && typeof data === "object") {
-      const where = data.field ? `${data.field}: ` : "";
-      return `${where}${data.detail || data.title || JSON.stringify(data)}`;
+      const said = data.detail || data.title || JSON.stringify(data);
+      const where = data.field && !said.includes(data.field) ? `${data.field}: ` : "";
+      return `${where}${said}`;
     }
     return String(data);
   }
