@@ -16,7 +16,7 @@ from typing import Any
 from mockserver.errors import CaptureError
 from mockserver.jsontext import JSONTextError, loads_strict
 
-__all__ = ["STDIN", "CaptureError", "CapturedDelivery", "read_captures", "read_raw_body"]
+__all__ = ["STDIN", "CaptureError", "CapturedDelivery", "capture_line", "read_captures", "read_raw_body"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,23 @@ def _delivery(source: str, number: int, text: str) -> CapturedDelivery:
         body = json.dumps(record["body"], ensure_ascii=False).encode()
     content_type = str(record.get("content_type", "application/json"))
     return CapturedDelivery(source, number, query=query, body=body, content_type=content_type)
+
+
+def capture_line(
+    query: Mapping[str, str], body: bytes, content_type: str | None = None, headers: Mapping[str, str] | None = None
+) -> str:
+    """One line of a capture file, the format `read_captures` reads back (and `mockserver validate` checks).
+
+    The body goes in `raw_body`, as sent: re-encoding parsed JSON would hide exactly what a
+    check must see (duplicate keys, number spellings). Bytes that are not UTF-8 cannot travel
+    in JSON text and become replacement characters.
+    """
+    line: dict[str, Any] = {"query": dict(query), "raw_body": body.decode("utf-8", "replace")}
+    if content_type is not None:
+        line["content_type"] = content_type
+    if headers:
+        line["headers"] = dict(headers)
+    return json.dumps(line, ensure_ascii=False)
 
 
 STDIN = Path("-")

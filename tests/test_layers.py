@@ -25,13 +25,13 @@ LAYERS: dict[str, int] = {
     "captures": 1,
     "responses": 2,
     "validation": 3,
-    "server": 4,
-    "codegen": 4,
-    "fuzz": 4,
     "traffic": 4,
-    "pytest_plugin": 5,
-    "cli": 6,
-    "__main__": 7,
+    "server": 5,
+    "codegen": 5,
+    "fuzz": 5,
+    "pytest_plugin": 6,
+    "cli": 7,
+    "__main__": 8,
 }
 """The rank of each part of the package; `__init__` re-exports lazily and is exempt."""
 

@@ -23,6 +23,7 @@ warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testcli
 _COMMANDS: dict[str, tuple[str, str]] = {
     "fuzz": ("mockserver.cli.fuzz", "Property-test a real webhook backend against the contract and delivery rules."),
     "generate": ("mockserver.cli.generate", "Render typed code (models, server stub, client) from the contract."),
+    "replay": ("mockserver.cli.replay", "Send journaled deliveries again to a URL, re-signed, and judge the answers."),
     "send": ("mockserver.cli.send", "Fire one signed webhook at a URL through the generated client."),
     "serve": ("mockserver.cli.serve", "Run the mock app backend: validation, scripted answers, a journal."),
     "validate": ("mockserver.cli.validate", "Check captured deliveries against the contract."),

@@ -103,7 +103,8 @@ def command(
     """Serve the webhook contract as a mock app backend.
 
     Every valid webhook gets its default success answer from the contract unless a script
-    says otherwise. Every delivery, valid or not, is journaled; inspect it at /__admin/requests.
+    says otherwise. Every delivery, valid or not, is journaled; watch it live at /__admin/ in a
+    browser, or read it as JSON at /__admin/requests.
     Swagger UI: /ui/ (contract) and /__admin/ui/ (admin API). Stop with Ctrl-C.
     """
     from mockserver.server.app import ServerConfig

@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
+import importlib.metadata
 import math
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,11 +28,13 @@ from jsonschema import Draft4Validator
 from jsonschema.exceptions import best_match
 from starlette.types import Scope
 
+from mockserver.errors import InputError
 from mockserver.jsontext import JSONTextError, loads_strict
 from mockserver.schema import format_path
 from mockserver.server.journal import Record
 from mockserver.server.problems import PROBLEM_JSON, Problem
 from mockserver.server.scripts import Script, ScriptError
+from mockserver.traffic.replay import Journaled, Selection, check_url, replay
 
 if TYPE_CHECKING:
     from mockserver.server.app import MockServer
@@ -66,6 +70,58 @@ class _Handlers:
     def __init__(self, server: MockServer) -> None:
         self.server = server
         self.journal = server.journal
+
+    async def health(self) -> Reply:
+        def count() -> int:
+            self.journal.flush()
+            return self.journal.count()
+
+        deliveries = await asyncio.to_thread(count)
+        script = await self.server.scripts.current()
+        return (
+            {
+                "status": "ok",
+                "version": importlib.metadata.version("mockserver"),
+                "worker": os.getpid(),
+                "deliveries": deliveries,
+                "script_version": script.version,
+            },
+            200,
+            _JSON,
+        )
+
+    async def reset(self) -> Reply:
+        deleted = await asyncio.to_thread(self.journal.clear)
+        script = await asyncio.to_thread(self.server.scripts.clear)
+        await self.server.scripts.settle()
+        return {"deleted": deleted, "script": _active(script)}, 200, _JSON
+
+    async def replay(self, body: dict[str, Any]) -> Reply:
+        ids: list[int] = body["ids"]
+
+        def read() -> list[Record]:
+            self.journal.flush()
+            return [r for i in dict.fromkeys(ids) if (r := self.journal.record(i)) is not None]
+
+        records = await asyncio.to_thread(read)
+        missing = sorted(set(ids) - {r.id for r in records})
+        if missing:
+            problem = Problem(404, f"no journaled delivery has the id {missing[0]}", "body.ids")
+            return problem.as_dict(), 404, {"Content-Type": PROBLEM_JSON}
+        try:
+            check_url(body["url"])
+        except InputError as exc:
+            problem = Problem(400, str(exc), "body.url")
+            return problem.as_dict(), 400, {"Content-Type": PROBLEM_JSON}
+        chosen = Selection().choose(Journaled.of(r) for r in records)
+        sent = replay(
+            chosen,
+            body["url"],
+            self.server.contract,
+            token=body.get("token"),
+            dry_run=bool(body.get("dry_run", False)),
+        )
+        return {"results": [r.as_dict() async for r in sent]}, 200, _JSON
 
     async def list_requests(
         self, command: str | None = None, verdict: str | None = None, since: float | None = None, limit: int = 100

@@ -55,6 +55,7 @@ from mockserver.contract import Contract, load_contract
 from mockserver.query import Query, parse_query
 from mockserver.responses import ResponseChecker
 from mockserver.server.admin import admin_document, allowed_methods, build_admin_app
+from mockserver.server.inspector import Inspector, admin_authorized, unauthorized
 from mockserver.server.journal import Journal, Record
 from mockserver.server.problems import PROBLEM_JSON, Problem, send_problem
 from mockserver.server.protocol import HEAD_LIMITS, REFUSAL, HeadLimits
@@ -219,6 +220,7 @@ class MockServer:
         self._explainer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mockserver-explain")
         self.docs = self._docs_app()
         self.admin = build_admin_app(self)
+        self.inspector = Inspector(self)
         self.stopping = asyncio.Event()
         self._admin_allow = allowed_methods(admin_document(self.contract.commands))
 
@@ -300,20 +302,12 @@ class MockServer:
             await asyncio.wait_for(self.stopping.wait(), max(0.0, seconds))
 
     async def _admin(self, scope: Scope, receive: Receive, send: Send) -> None:
-        token = self.config.admin_token
-        if token is not None:
-            given = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
-            if given != f"Bearer {token}":
-                await send_problem(
-                    send,
-                    Problem(
-                        401,
-                        "the admin API needs 'Authorization: Bearer <admin token>'",
-                        "header.Authorization",
-                        headers={"WWW-Authenticate": "Bearer"},
-                    ),
-                )
-                return
+        if self.inspector.handles(scope["path"]):  # the page, its live feed, export and login
+            await self.inspector(scope, receive, send)
+            return
+        if not admin_authorized(scope, self.config.admin_token):
+            await send_problem(send, unauthorized())
+            return
         allow = self._admin_allow.get(scope["path"].rstrip("/"))
 
         async def with_allow(message: Message) -> None:

@@ -357,6 +357,24 @@ class Journal:
             ).fetchall()
         return [_record(row) for row in rows]
 
+    def records_after(self, after_id: int, *, limit: int = 200) -> list[Record]:
+        """Deliveries with an id above `after_id` (every worker's committed ones), oldest first.
+
+        The inspector's live feed tails the journal with this: ids grow across workers, so
+        "after the last id seen" never misses or repeats a delivery.
+        """
+        with self._read_lock:
+            rows = self._read.execute(
+                "SELECT * FROM deliveries WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit)
+            ).fetchall()
+        return [_record(row) for row in rows]
+
+    def record(self, record_id: int) -> Record | None:
+        """The delivery with this id, if the journal has it."""
+        with self._read_lock:
+            row = self._read.execute("SELECT * FROM deliveries WHERE id = ?", (record_id,)).fetchone()
+        return None if row is None else _record(row)
+
     def count(self, *, command: str | None = None, verdict: str | None = None, since: float | None = None) -> int:
         where, args = self._where(command, verdict, since)
         with self._read_lock:

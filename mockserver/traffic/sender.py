@@ -31,7 +31,9 @@ from typing import Any
 import httpx
 
 from mockserver.contract import Contract, Webhook, load_contract
+from mockserver.errors import JSONTextError
 from mockserver.flow import effective_event, outcome_of
+from mockserver.jsontext import loads_strict
 from mockserver.responses import ResponseChecker
 from mockserver.schema import Violation
 from mockserver.signing import Clock, Signer
@@ -88,6 +90,26 @@ class Verdict:
         """Whether the operation goes on (after an "after" webhook it already has)."""
         return self.outcome in ("allow", "ignored")
 
+    def line(self) -> str:
+        """One line: the target's verdict, then what the Chat backend does (replay prints it per delivery)."""
+        took = f"{self.elapsed * 1000:.1f} ms"
+        if self.status is None:
+            verdict = f"no answer after {took}: {self.error}"
+        elif self.delivered:
+            verdict = f"{self.status} in {took}: delivered, the answer conforms to the contract"
+        elif self.status != 200:  # the body of a refusal is its reason, not a schema to check
+            said = _reason(self.body)
+            said = f" ({said[:200]}{'…' if len(said) > 200 else ''})" if said else ""
+            verdict = f"{self.status} in {took}: failed, the Chat backend counts a {self.status} as a failure{said}"
+        elif self.error is not None:
+            verdict = f"{self.status} in {took}: failed, {self.error}"
+        else:
+            first = self.violations[0]
+            more = f" (and {len(self.violations) - 1} more)" if len(self.violations) > 1 else ""
+            verdict = f"{self.status} in {took}: failed, {first}{more}"
+        caller = f", the caller gets error {self.caller_error}" if self.caller_error is not None else ""
+        return f"{verdict}; vendor {self.outcome}: {self.detail}{caller}"
+
 
 class Sender:
     """Delivers webhooks of one contract to one URL over an `httpx.AsyncClient`.
@@ -135,13 +157,28 @@ class Sender:
     def _required(self) -> list[Any]:
         return [p for p in self.contract.parameters if p.required]
 
-    async def send(self, command: str, body: bytes | Mapping[str, JSON]) -> Verdict:
+    def resigned(self, query: Mapping[str, str]) -> dict[str, str]:
+        """A captured query string as it is sent again: signed now when there is a token, else as it was."""
+        return {**query, **self.signer.sign()} if self.signer.token is not None else dict(query)
+
+    async def send(
+        self,
+        command: str,
+        body: bytes | Mapping[str, JSON],
+        *,
+        query: Mapping[str, str] | None = None,
+        content_type: str | None = None,
+    ) -> Verdict:
         """Deliver `body` as `command` (a command or its event name) and judge the answer.
 
         Bytes are sent exactly as given (a replay sends what was captured); a mapping is encoded
-        as JSON. Raises `UnknownCommand` for a command the contract does not describe.
+        as JSON. `query` sends a captured query string instead of the contract's (`resigned`), and
+        `content_type` another media type. Raises `UnknownCommand` for a command the contract does
+        not describe.
         """
         webhook = self.contract.webhook_named(command)
+        params = self.query(webhook.command) if query is None else self.resigned(query)
+        headers = _HEADERS if content_type is None else {"content-type": content_type}
         content = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
         started = time.perf_counter()
         chunks: list[bytes] = []
@@ -149,9 +186,7 @@ class Sender:
         try:
             async with (
                 asyncio.timeout(self.timeout),
-                self._http.stream(
-                    "POST", self.url, params=self.query(webhook.command), content=content, headers=_HEADERS
-                ) as response,
+                self._http.stream("POST", self.url, params=params, content=content, headers=headers) as response,
             ):
                 async for chunk in response.aiter_bytes():
                     size += len(chunk)
@@ -254,6 +289,17 @@ class Sender:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+
+
+def _reason(body: bytes) -> str:
+    """What a refusal says: a problem document's `detail`, else the body's text on one line."""
+    try:
+        document = loads_strict(body)
+    except JSONTextError:
+        document = None
+    if isinstance(document, dict) and isinstance(document.get("detail"), str):
+        return str(document["detail"])
+    return " ".join(body.decode("utf-8", "replace").split())
 
 
 def _failure_detail(webhook: Webhook) -> str:
