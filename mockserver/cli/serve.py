@@ -30,11 +30,48 @@ __all__ = ["command"]
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="YAML/JSON script of rules for the answers.",
 )
-@click.option("--sdkappid", metavar="ID", help="Refuse (403) deliveries for any other SDKAppID.")
 @click.option(
-    "--token", metavar="TOKEN", help="Check signatures with this webhook token (401 when missing, wrong or stale)."
+    "--sdkappid",
+    metavar="ID",
+    envvar="MOCKSERVER_SDKAPPID",
+    show_envvar=True,
+    help="Refuse (403) deliveries for any other SDKAppID.",
 )
-@click.option("--admin-token", metavar="TOKEN", help="Require 'Authorization: Bearer TOKEN' on /__admin.")
+@click.option(
+    "--token",
+    metavar="TOKEN",
+    envvar="MOCKSERVER_TOKEN",
+    show_envvar=True,
+    help="Check signatures with this webhook token (401 when missing, wrong or stale).",
+)
+@click.option(
+    "--admin-token",
+    metavar="TOKEN",
+    envvar="MOCKSERVER_ADMIN_TOKEN",
+    show_envvar=True,
+    help="Require 'Authorization: Bearer TOKEN' (or the inspector's login) on /__admin.",
+)
+@click.option(
+    "--forward-to",
+    metavar="URL",
+    help="Forward each conforming delivery no script rule answers to URL (your local backend) and pass its answer"
+    " back, checked against the contract.",
+)
+@click.option(
+    "--forward-token",
+    metavar="TOKEN",
+    envvar="MOCKSERVER_FORWARD_TOKEN",
+    show_envvar=True,
+    help="Re-sign forwarded deliveries with this token (default: forward the query as it arrived).",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="One log line per delivery as text, or as one JSON object (time, command, verdict, status, field, rule,"
+    " latency, forward).",
+)
 @click.option(
     "--journal",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -98,6 +135,9 @@ def command(
     body_timeout: float,
     header_timeout: float,
     max_header: int,
+    forward_to: str | None,
+    forward_token: str | None,
+    log_format: str,
     quiet: bool,
 ) -> None:
     """Serve the webhook contract as a mock app backend.
@@ -112,11 +152,19 @@ def command(
 
     if sdkappid is not None and not sdkappid.isdigit():
         raise click.BadParameter("an SDKAppID is a number", param_hint="--sdkappid")
+    if forward_to is not None:
+        from mockserver.traffic.replay import check_url
+
+        try:
+            check_url(forward_to)
+        except MockserverError as exc:
+            raise click.BadParameter(str(exc), param_hint="--forward-to") from None
     contract = load_spec(spec)  # refuse a broken contract before a socket or a journal exists (it stays cached)
     temp_dir = None if journal is not None else tempfile.mkdtemp(prefix="mockserver-")
     journal_path = str(journal) if journal is not None else str(Path(temp_dir or ".") / "journal.sqlite3")
     if not quiet:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # forwarding: the delivery line says it all
     config = ServerConfig(
         journal=journal_path,
         spec=str(spec) if spec else None,
@@ -129,6 +177,9 @@ def command(
         body_timeout=body_timeout,
         header_timeout=header_timeout,
         max_header=max_header,
+        forward_to=forward_to,
+        forward_token=forward_token,
+        log_format=log_format,
         quiet=quiet,
     )
     try:

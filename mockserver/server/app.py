@@ -51,7 +51,7 @@ with warnings.catch_warnings():
     from connexion.resolver import Resolver
 from starlette.types import Message, Receive, Scope, Send
 
-from mockserver.contract import Contract, load_contract
+from mockserver.contract import Contract, Webhook, load_contract
 from mockserver.query import Query, parse_query
 from mockserver.responses import ResponseChecker
 from mockserver.server.admin import admin_document, allowed_methods, build_admin_app
@@ -62,6 +62,7 @@ from mockserver.server.protocol import HEAD_LIMITS, REFUSAL, HeadLimits
 from mockserver.server.scripts import Fault, Reply, Script, ScriptDocument, ScriptError, compile_script, parse_script
 from mockserver.server.typed import Decoder, generated_decoder
 from mockserver.signing import SignatureCheck
+from mockserver.traffic.sender import Sender
 from mockserver.validation import DeliveryValidator, shown
 
 __all__ = ["Decoder", "MockServer", "ScriptBook", "ServerConfig", "app_from_environment"]
@@ -98,6 +99,12 @@ class ServerConfig:
     body_timeout: float = 10.0
     header_timeout: float = 10.0
     max_header: int = 64 * 1024
+    forward_to: str | None = None
+    """Forward each conforming delivery no script rule answers to this URL (the team's local backend)."""
+    forward_token: str | None = None
+    """Re-sign forwarded deliveries with this token (None: forward the query as it arrived)."""
+    log_format: str = "text"
+    """One log line per delivery: `text` or `json`."""
     shared: bool = False
     quiet: bool = True
     script_loaded: bool = False
@@ -218,6 +225,11 @@ class MockServer:
         # Explanations (naming every field of a refused body) run here, one at a time, so a flood of
         # bad bodies queues behind itself instead of taking the event loop from valid deliveries.
         self._explainer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mockserver-explain")
+        self.forwarder = (
+            Sender(config.forward_to, contract=self.contract, token=config.forward_token)
+            if config.forward_to is not None
+            else None
+        )
         self.docs = self._docs_app()
         self.admin = build_admin_app(self)
         self.inspector = Inspector(self)
@@ -272,6 +284,8 @@ class MockServer:
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self._explainer.shutdown(wait=False, cancel_futures=True)
+                if self.forwarder is not None:
+                    await self.forwarder.aclose()
                 await asyncio.to_thread(self.journal.close)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -381,15 +395,38 @@ class MockServer:
         record.latency_ms = (time.perf_counter() - start) * 1000
 
     def _log(self, record: Record) -> None:
-        if not self.config.quiet:
-            logger.info(
-                "%s %s %s %s %.1f ms",
-                record.command or "-",
-                record.verdict,
-                record.status if record.status is not None else record.fault,
-                record.rule or "default",
-                record.latency_ms,
-            )
+        if self.config.quiet:
+            return
+        failing = record.errors[0]["field"] if record.errors else None
+        forward = record.forward
+        if forward is not None and failing is None and not forward["delivered"]:
+            failing = forward["violations"][0]["field"] if forward["violations"] else "forward"
+        answered_by = record.rule or ("forward" if forward is not None else "default")
+        if self.config.log_format == "json":
+            line: dict[str, Any] = {
+                "time": record.received,
+                "command": record.command,
+                "verdict": record.verdict,
+                "status": record.status,
+                "fault": record.fault,
+                "field": failing,
+                "rule": answered_by,
+                "latency_ms": round(record.latency_ms, 3),
+            }
+            if forward is not None:
+                line["forward"] = {k: forward[k] for k in ("status", "latency_ms", "delivered", "error", "outcome")}
+            logger.info("%s", json.dumps(line, ensure_ascii=False))
+            return
+        logger.info(
+            "%s %s %s %s %.1f ms%s%s",
+            record.command or "-",
+            record.verdict,
+            record.status if record.status is not None else record.fault,
+            answered_by,
+            record.latency_ms,
+            f" failing {failing}" if failing else "",
+            _forward_note(forward),
+        )
 
     async def _webhook(
         self, query: Query, raw: bytes, content_type: str | None, ctx: _Context, answer: _Answer, receive: Receive
@@ -420,6 +457,9 @@ class MockServer:
         else:
             reply = script.reply(judgement.webhook, judgement.document, query, _never_counted)
         record.rule = reply.rule
+        if reply.rule is None and self.forwarder is not None:  # no rule claimed it: the backend answers
+            await self._forward(judgement.webhook, query, raw, ctx, answer)
+            return
         if reply.delay_ms:
             await self.pause(min(reply.delay_ms, self.config.max_hang_ms) / 1000)
         if reply.fault is not None:
@@ -427,6 +467,39 @@ class MockServer:
             if await self._fault(reply, ctx, answer, receive):
                 return
         await answer.send(reply.status, reply.headers, reply.body)
+
+    async def _forward(self, webhook: Webhook, query: Query, raw: bytes, ctx: _Context, answer: _Answer) -> None:
+        """Send the delivery on to `--forward-to` and pass the backend's answer back to the sender.
+
+        The one `Sender` does it: same query (re-signed with `--forward-token`, else as it came)
+        and the bytes that arrived, the contract's budget, the answer judged against the webhook's
+        response schema and the vendor's rules. The sender gets what the vendor would get: the
+        backend's own answer when there is one (a 500, a non-conforming body), a 504 problem when
+        none came within the budget, a 502 problem when the backend cannot be reached. Either way
+        the journal's `forward` says what the backend did and which rule it broke.
+        """
+        assert self.forwarder is not None
+        record = ctx.record
+        content_type = record.headers.get("content-type")
+        verdict = await self.forwarder.send(webhook.command, raw, query=query, content_type=content_type)
+        record.forward = {
+            "url": self.forwarder.url,
+            "status": verdict.status,
+            "latency_ms": round(verdict.elapsed * 1000, 3),
+            "delivered": verdict.delivered,
+            "error": verdict.error,
+            "violations": [v.as_dict() for v in verdict.violations],
+            "outcome": verdict.outcome,
+            "detail": verdict.detail,
+        }
+        if verdict.status is None:
+            status = 504 if verdict.timed_out else 502
+            where = f"the backend at {self.forwarder.url}"
+            reason = verdict.error or "no answer"
+            raise Problem(status, f"{where} did not answer: {reason}", "forward")
+        headers = [(b"content-type", (verdict.content_type or "application/octet-stream").encode("latin-1"))]
+        headers.append((b"content-length", str(len(verdict.body)).encode()))
+        await answer.send(verdict.status, headers, verdict.body)
 
     async def _read_body(self, receive: Receive, headers: Mapping[str, str], record: Record) -> bytes:
         """The whole body, or a `Problem`: too large (413), too slow (408), or the sender hung up.
@@ -565,6 +638,17 @@ def _problem_message(problem: Problem) -> tuple[int, list[tuple[bytes, bytes]], 
     return problem.status, headers, body
 
 
+def _forward_note(forward: dict[str, Any] | None) -> str:
+    if forward is None:
+        return ""
+    if forward["delivered"]:
+        return f" (backend {forward['status']} in {forward['latency_ms']:.1f} ms, vendor {forward['outcome']})"
+    why = forward["error"] or (
+        forward["violations"][0]["reason"] if forward["violations"] else f"HTTP {forward['status']}"
+    )
+    return f" (backend failed: {why}; vendor {forward['outcome']})"
+
+
 def _never_counted(rule: Any) -> int:  # pragma: no cover - a script without counted rules never counts
     raise RuntimeError("a counted rule in a script that has none")
 
@@ -583,4 +667,5 @@ def app_from_environment() -> MockServer:
     logging.getLogger("connexion").setLevel(logging.ERROR)
     if not config.quiet:
         logging.basicConfig(level=logging.INFO, format="%(message)s")
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # forwarding: the delivery line says it all
     return MockServer(config)

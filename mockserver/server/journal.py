@@ -58,7 +58,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
     status INTEGER,
     response_headers TEXT NOT NULL,
     response_body BLOB NOT NULL,
-    latency_ms REAL NOT NULL
+    latency_ms REAL NOT NULL,
+    forward TEXT
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS rule_hits (
@@ -84,6 +85,7 @@ _COLUMNS = (
     "response_headers",
     "response_body",
     "latency_ms",
+    "forward",
 )
 _INSERT = f"INSERT INTO deliveries ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 
@@ -108,6 +110,8 @@ class Record:
     response_headers: dict[str, str] = field(default_factory=dict)
     response_body: bytes = b""
     latency_ms: float = 0.0
+    forward: dict[str, Any] | None = None
+    """With `--forward-to`: the backend's answer and its verdict (url, status, latency, violations, outcome)."""
     worker: int = field(default_factory=os.getpid)
     id: int | None = None
 
@@ -131,6 +135,7 @@ class Record:
             encode(self.response_headers),
             self.response_body,
             self.latency_ms,
+            None if self.forward is None else encode(self.forward),
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -188,6 +193,7 @@ def _record(row: sqlite3.Row) -> Record:
         response_headers=_DECODE(row["response_headers"]),
         response_body=bytes(row["response_body"]),
         latency_ms=row["latency_ms"],
+        forward=None if row["forward"] is None else _DECODE(row["forward"]),
     )
 
 
@@ -219,6 +225,9 @@ class Journal:
             try:
                 setup.execute("PRAGMA journal_mode=WAL")
                 setup.executescript(_SCHEMA)
+                columns = {row[1] for row in setup.execute("PRAGMA table_info(deliveries)")}
+                if "forward" not in columns:  # a journal written before forwarding existed
+                    setup.execute("ALTER TABLE deliveries ADD COLUMN forward TEXT")
             finally:
                 setup.close()
         except sqlite3.Error as exc:

@@ -138,8 +138,12 @@ def start_server(
     admin_token: str | None = None,
     timeout: float = 20.0,
     env: Mapping[str, str] | None = None,
+    quiet: bool = True,
 ) -> RunningServer:
-    """Start `mockserver serve` on a free 127.0.0.1 port with extra CLI `args`; returns when it listens."""
+    """Start `mockserver serve` on a free 127.0.0.1 port with extra CLI `args`; returns when it listens.
+
+    `quiet=False` keeps the log line per delivery (read it from `stderr`).
+    """
     stderr_file = tempfile.NamedTemporaryFile(prefix="mockserver-stderr-", suffix=".log", delete=False)  # noqa: SIM115
     command: Sequence[str] = [
         sys.executable,
@@ -150,7 +154,7 @@ def start_server(
         "127.0.0.1",
         "--port",
         "0",
-        "--quiet",
+        *(["--quiet"] if quiet else []),
         "--workers",
         str(workers),
         *(["--admin-token", admin_token] if admin_token else []),

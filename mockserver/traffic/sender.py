@@ -75,6 +75,8 @@ class Verdict:
     """Items the answer refuses while letting the operation through (`x-role: refused`)."""
     replaced: Mapping[str, JSON] = field(default_factory=dict)
     """Event fields (by path) an allowing answer replaces, with the values the Chat backend uses instead."""
+    content_type: str | None = None
+    """The answer's Content-Type (a forwarding mock passes it back with the answer)."""
 
     @property
     def command(self) -> str:
@@ -235,6 +237,7 @@ class Sender:
                 outcome=webhook.on_failure,
                 detail=_failure_detail(webhook),
                 operation=dict(event) if isinstance(event, Mapping) else {},
+                content_type=content_type,
             )
         value = webhook.vendor_value(document.get(webhook.response_roles.get("error-code", "")))
         outcome = outcome_of(webhook, document)
@@ -264,6 +267,7 @@ class Sender:
             operation=effective_event(webhook, event, document) if isinstance(event, Mapping) else {},
             refused=refused,
             replaced=replaced,
+            content_type=content_type,
         )
 
     def _failed(self, webhook: Webhook, started: float, error: str, *, timed_out: bool = False) -> Verdict:
