@@ -293,6 +293,18 @@
     const curl = el("pre", { id: "curl", class: "mono" }, "…");
     const copied = el("span", { role: "status", class: "status" });
 
+    function answeredBy(r) {
+      if (r.rule) return `script rule ${r.rule}`;
+      if (r.forward) return `the backend at ${r.forward.url} (--forward-to)`;
+      return r.verdict === "valid" ? "the contract's default answer" : "the mock's refusal";
+    }
+    function forwardSummary(f) {
+      const took = `${Number(f.latency_ms).toFixed(1)} ms`;
+      if (f.delivered) return `${f.status} in ${took}: conforms; vendor ${f.outcome}`;
+      const why = f.error || (f.violations.length ? `${f.violations[0].field}: ${f.violations[0].reason}` : `HTTP ${f.status}`);
+      return `failed after ${took}: ${why}; vendor ${f.outcome}`;
+    }
+
     const sections = [
       el("h2", { id: "detail-title" }, `#${record.id} ${title(record)}`),
       facts([
@@ -301,7 +313,8 @@
         ["status", status],
         ["latency", `${record.latency_ms.toFixed(1)} ms`],
         ["signature", record.signature || "not checked (the mock has no --token)"],
-        ["answered by", record.rule ? `script rule ${record.rule}` : record.verdict === "valid" ? "the contract's default answer" : "the mock's refusal"],
+        ["answered by", answeredBy(record)],
+        ...(record.forward ? [["backend", forwardSummary(record.forward)]] : []),
         ...(record.fault ? [["fault", record.fault]] : []),
         ["request", `${record.method} ${record.path}`],
       ]),
