@@ -101,7 +101,7 @@ def test_send_to_a_malformed_url_is_a_usage_error(url: str) -> None:
 
 
 def test_send_with_an_app_id_above_the_contract_maximum() -> None:
-    big = str(CONTRACT.parameter("app-id").schema["maximum"] + 1)  # type: ignore[operator]
+    big = str(CONTRACT.parameter("app-id").schema["maximum"] + 1)
     assert_clean(cli("send", WEBHOOK.name, "--url", "http://127.0.0.1:1/", "--sdkappid", big), 2, "maximum")
 
 

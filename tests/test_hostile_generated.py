@@ -130,12 +130,12 @@ def test_sync_client_gives_up_on_a_trickled_answer() -> None:
 
 
 def test_async_client_gives_up_on_a_trickled_answer() -> None:
-    async def go() -> None:
+    async def go(url: str) -> None:
         async with AsyncWebhookClient(url, sdk_appid=1, timeout=0.5) as client:
             await client.send(event())
 
     with raw_server(trickle(ANSWER, gap=0.2)) as url, pytest.raises(DeliveryTimeout):
-        asyncio.run(go())
+        asyncio.run(go(url))
 
 
 def test_sync_client_refuses_a_flood() -> None:
@@ -149,9 +149,9 @@ def test_sync_client_refuses_a_flood() -> None:
 
 
 def test_async_client_refuses_a_flood() -> None:
-    async def go() -> None:
+    async def go(url: str) -> None:
         async with AsyncWebhookClient(url, sdk_appid=1) as client:
             await client.send(event())
 
     with raw_server(huge_answer()) as url, pytest.raises(AnswerTooLarge):
-        asyncio.run(go())
+        asyncio.run(go(url))
