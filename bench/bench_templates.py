@@ -123,7 +123,7 @@ def main() -> None:
                     continue
                 seconds, outcome = held(
                     lambda way=way, source=source: way(source, hostile_context)  # type: ignore[misc]
-                )  # type: ignore[misc]
+                )
                 print(f"  {label:<30} {way_label:<34} {seconds * 1000:8.0f} ms  {outcome}")
     finally:
         sandbox.close()

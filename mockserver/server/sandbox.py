@@ -39,6 +39,8 @@ __all__ = ["TemplateFailed", "TemplateSandbox"]
 
 _CHILD = Path(__file__).with_name("sandbox_child.py")
 _HEADER = struct.Struct(">I")
+_START_S = 30.0
+"""How long a render process may take to start (an interpreter and Jinja2; slow on a loaded machine)."""
 
 
 class TemplateFailed(ScriptError):
@@ -161,6 +163,11 @@ class TemplateSandbox:
                 close_fds=True,
             )
             self._processes.add(process)
+        try:  # a start is not the template's time: wait for the child's "ready" before any deadline runs
+            self._read(process, time.monotonic() + _START_S)
+        except (TimeoutError, OSError, _Gone):
+            self._kill(process)
+            raise TemplateFailed(f"the template process did not start within {_START_S:g} s") from None
         return process
 
     def _take(self) -> subprocess.Popen[bytes]:

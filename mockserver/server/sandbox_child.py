@@ -12,7 +12,8 @@ A process can be killed at its deadline and capped with RLIMIT_AS; the server's 
 waits on a pipe.
 
 Protocol: each request and each reply is a 4-byte big-endian length and a JSON object.
-Request ``{"name", "source", "context"}``; reply ``{"text"}`` or ``{"error", "line"}``.
+The child first sends ``{"ready": true}`` once it can render; then for each request
+``{"name", "source", "context"}`` it replies ``{"text"}`` or ``{"error", "line"}``.
 """
 
 from __future__ import annotations
@@ -131,14 +132,19 @@ def main(settings: dict[str, Any]) -> None:
     _limit_memory(int(settings["memory_bytes"]))
     cache: dict[tuple[str, str], jinja2.Template] = {}
     reader, writer = sys.stdin.buffer, sys.stdout.buffer
+    _send(writer, {"ready": True})  # the parent's render deadlines start after this
     while True:
         head = reader.read(_HEADER.size)
         if len(head) < _HEADER.size:  # the parent closed the pipe (or died): done
             return
         request = json.loads(reader.read(_HEADER.unpack(head)[0]))
-        reply = json.dumps(_render(env, cache, request, limit), ensure_ascii=False).encode("utf-8", "replace")
-        writer.write(_HEADER.pack(len(reply)) + reply)
-        writer.flush()
+        _send(writer, _render(env, cache, request, limit))
+
+
+def _send(writer: Any, reply: Any) -> None:
+    data = json.dumps(reply, ensure_ascii=False).encode("utf-8", "replace")
+    writer.write(_HEADER.pack(len(data)) + data)
+    writer.flush()
 
 
 if __name__ == "__main__":
