@@ -98,7 +98,7 @@ def test_a_nested_loop_template_fails_at_its_budget_while_the_worker_serves_othe
                         "respond": {"template": _only_when("zz_spin", NESTED_LOOPS)},
                     }
                 ]
-            }  # fmt: skip
+            }
         )
         answers: list[httpx.Response] = []
         spinning = threading.Thread(
@@ -142,8 +142,9 @@ def test_a_template_rendering_50_mb_fails_at_its_output_budget(fresh: RunningSer
 
 def test_a_template_error_names_the_rule_and_the_line(fresh: RunningServer) -> None:
     template = "{% if body.zz is defined %}\n\n{{ 1 // body.zz }}\n{% endif %}{}"  # line 3 divides
-    fresh.load_script({"rules": [{"name": "divide", "when": {"command": BEFORE.command}, "respond": {
-        "template": template}}]})  # fmt: skip
+    fresh.load_script(
+        {"rules": [{"name": "divide", "when": {"command": BEFORE.command}, "respond": {"template": template}}]}
+    )
     problem = _problem(deliver(fresh.url, _example(BEFORE, zz=0), command=BEFORE.command), 500)
     assert problem["field"] == "script"
     assert "rule 'divide' template line 3" in problem["detail"] and "ZeroDivisionError" in problem["detail"]

@@ -13,7 +13,8 @@ import asyncio
 import copy
 import functools
 import math
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -267,13 +268,41 @@ class _Parameters(ParameterValidator):  # type: ignore[misc]
                     raise _bad_request(f"{kind}.{param['name']}", error)
 
 
-def allowed_methods(document: dict[str, Any]) -> dict[str, str]:
+class _AllowTable(Mapping[str, str]):
+    """Path -> the `Allow` header value for a 405 there; ``{name}`` in a path stands for one segment."""
+
+    def __init__(self, table: dict[str, str]) -> None:
+        self._table = table
+        self._templated = [
+            (re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path))), allow)
+            for path, allow in table.items()
+            if "{" in path
+        ]
+
+    def __getitem__(self, path: str) -> str:
+        if path in self._table:
+            return self._table[path]
+        for pattern, allow in self._templated:
+            if pattern.fullmatch(path):
+                return allow
+        raise KeyError(path)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table)
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+
+def allowed_methods(document: dict[str, Any]) -> Mapping[str, str]:
     """Path (with the server prefix) -> the `Allow` header value for a 405 there."""
     prefix = document["servers"][0]["url"].rstrip("/")
-    return {
-        prefix + path: ", ".join(sorted(m.upper() for m in item if m in {"get", "post", "put", "delete", "patch"}))
-        for path, item in document["paths"].items()
-    }
+    return _AllowTable(
+        {
+            prefix + path: ", ".join(sorted(m.upper() for m in item if m in {"get", "post", "put", "delete", "patch"}))
+            for path, item in document["paths"].items()
+        }
+    )
 
 
 def build_admin_app(server: MockServer) -> connexion.AsyncApp:
