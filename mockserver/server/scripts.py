@@ -702,7 +702,8 @@ def _compile_step(
         fields = answer_fields(validator.contract, webhook)
         if template is not None:
             for example in webhook.examples:
-                context = template_context(webhook, dict(example.value), {})
+                query = validator.contract.query_example(webhook.command)
+                context = template_context(webhook, dict(example.value), query)
                 try:
                     rendered = _rendered_object(label, sandbox.render_blocking(label, template, context))
                     samples.append(json.loads(_body_for(r, rendered, webhook, fields)))
