@@ -159,7 +159,7 @@ class CompiledRule:
         for test in self.predicates:
             if time.perf_counter() > deadline:
                 raise ScriptError(
-                    f"rule {self.label!r}: matching the rules took over the {SCRIPT_BUDGET.match_ms:g} ms budget"
+                    f"rule {self.label!r}: matching the rules ran out of the matching time budget"
                     " (predicates over very long lists?)",
                     field="script",
                 )
