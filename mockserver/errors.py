@@ -11,6 +11,7 @@ what was wrong and where. Bugs are the only other exceptions that escape.
     │   ├── JSONTextError      a text that is not strict JSON
     │   ├── CaptureError       a capture file that cannot be read
     │   └── ScriptError        a script refused at load, or a rule that failed while answering
+    │       └── UnknownRule    no rule of the active script has that name (admin API: 404)
     ├── JournalError           the journal cannot be opened, written or read
     ├── ServerError            a server could not be started
     │   ├── BindError          the address cannot be listened on
@@ -37,6 +38,7 @@ __all__ = [
     "ServerError",
     "ServerFailed",
     "UnknownCommand",
+    "UnknownRule",
     "Unreachable",
 ]
 
@@ -87,6 +89,15 @@ class CaptureError(InputError):
 
 class ScriptError(InputError):
     """A script that cannot be loaded, or a rule that failed while answering (names the rule and the field)."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        """Where in the script, e.g. ``rules[2].respond.headers`` (None: the script as a whole)."""
+
+
+class UnknownRule(ScriptError):
+    """No rule of the active script has that name (rules are addressed by name on the admin API)."""
 
 
 class JournalError(MockserverError):

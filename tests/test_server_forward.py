@@ -67,11 +67,14 @@ def test_a_delivery_is_forwarded_signed_and_the_answer_comes_back(
     assert record["forward"]["status"] == 200 and record["forward"]["outcome"] == "allow"
 
 
+ERROR_CODE = WEBHOOK.response_roles["error-code"]
+
+
 @pytest.mark.parametrize(
     ("script", "status", "broken"),
     [
         ({"respond": {"status": 500}}, 500, "status"),
-        ({"respond": {"body": {"ErrorCode": "zero"}, "invalid": True}}, 200, "body.ErrorCode"),
+        ({"respond": {"body": {ERROR_CODE: "zero"}, "invalid": True}}, 200, f"body.{ERROR_CODE}"),
     ],
 )
 def test_a_failing_backend_answer_is_passed_back_and_the_broken_rule_journaled(

@@ -226,13 +226,16 @@ def test_bad_scripts_are_refused_by_the_admin_api(
     ],
 )
 def test_bad_scripts_stop_the_cli(name: str, needles: list[str]) -> None:
+    # A refused script is a usage error (exit 2) naming the option, the file and the rule's path.
+    path = str(SCRIPTS / "bad" / name)
     done = subprocess.run(
-        [sys.executable, "-m", "mockserver", "serve", "--port", "0", "--script", str(SCRIPTS / "bad" / name)],
+        [sys.executable, "-m", "mockserver", "serve", "--port", "0", "--script", path],
         capture_output=True,
         text=True,
         timeout=60,
     )
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert "Traceback" not in done.stderr
-    for needle in needles:
-        assert needle in done.stderr
+    stderr = " ".join(done.stderr.split())  # click wraps long lines
+    for needle in ["'--script'", path, "rules[0]", *needles]:
+        assert needle in stderr

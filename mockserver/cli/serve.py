@@ -53,8 +53,8 @@ __all__ = ["command"]
 )
 @click.option(
     "--forward-to",
-    metavar="URL",
-    help="Forward each conforming delivery no script rule answers to URL (your local backend) and pass its answer"
+    metavar="BACKEND_URL",
+    help="Forward each conforming delivery no script rule answers to BACKEND_URL (your local backend) and pass its answer"
     " back, checked against the contract.",
 )
 @click.option(
@@ -184,6 +184,8 @@ def command(
     )
     try:
         serve(config, host=host, port=port, workers=workers)
+    except ScriptError as exc:
+        raise click.BadParameter(f"{script} is refused: {exc}", param_hint="'--script'") from None
     except MockserverError as exc:
         raise _usage_error(exc) from None
     except OSError as exc:
@@ -195,8 +197,6 @@ def command(
 
 def _usage_error(exc: MockserverError) -> click.ClickException:
     """The kit's error as the option it blames (exit 2), or as a plain failure (exit 1)."""
-    if isinstance(exc, ScriptError):
-        return click.ClickException(f"the script is refused: {exc}")
     if isinstance(exc, JournalError):
         return click.BadParameter(str(exc), param_hint="--journal")
     if isinstance(exc, BindError):

@@ -15,11 +15,14 @@ import functools
 import importlib.metadata
 import math
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import connexion
+import msgspec
 import yaml
 from connexion.exceptions import ProblemException
 from connexion.resolver import Resolver
@@ -28,12 +31,13 @@ from jsonschema import Draft4Validator
 from jsonschema.exceptions import best_match
 from starlette.types import Scope
 
-from mockserver.errors import InputError
+from mockserver.errors import InputError, ScriptError, UnknownRule
 from mockserver.jsontext import JSONTextError, loads_strict
 from mockserver.schema import format_path
+from mockserver.server.budgets import SCRIPT_BUDGET
 from mockserver.server.journal import Record
 from mockserver.server.problems import PROBLEM_JSON, Problem
-from mockserver.server.scripts import Script, ScriptError
+from mockserver.server.scripts import Rule, Script, read_yaml
 from mockserver.traffic.replay import Journaled, Selection, check_url, replay
 
 if TYPE_CHECKING:
@@ -55,10 +59,14 @@ def _admin_template() -> dict[str, Any]:
     return document
 
 
-def admin_document(commands: tuple[str, ...]) -> dict[str, Any]:
-    """The admin OpenAPI document with the contract's commands as the script's command enum."""
+def admin_document(commands: Sequence[str]) -> dict[str, Any]:
+    """The admin OpenAPI document with the contract's commands (and event names) as the script's
+    command enum, and the script budgets as the schema's bounds (one source for each number)."""
     document = copy.deepcopy(_admin_template())
-    document["components"]["schemas"]["Command"]["enum"] = list(commands)
+    schemas = document["components"]["schemas"]
+    schemas["Command"]["enum"] = list(commands)
+    schemas["Script"]["properties"]["rules"]["maxItems"] = SCRIPT_BUDGET.rules
+    schemas["Response"]["properties"]["template"]["maxLength"] = SCRIPT_BUDGET.template_chars
     return document
 
 
@@ -158,6 +166,8 @@ class _Handlers:
         )
         return {"count": found, "complete": found >= count}, 200, _JSON
 
+    # The script endpoints. A body is a parsed JSON value, or the YAML bytes (already checked by
+    # `_YAMLBody`); loading compiles and renders templates over the examples, so it runs in a thread.
     async def get_script(self) -> Reply:
         return _active(await self.server.scripts.current()), 200, _JSON
 
@@ -165,8 +175,7 @@ class _Handlers:
         try:
             script = await asyncio.to_thread(self.server.scripts.load, body)
         except ScriptError as exc:
-            problem = Problem(409, str(exc), "script")
-            return problem.as_dict(), 409, {"Content-Type": PROBLEM_JSON}
+            return _refused(exc)
         await self.server.scripts.settle()
         return _active(script), 201, _JSON
 
@@ -174,6 +183,44 @@ class _Handlers:
         script = await asyncio.to_thread(self.server.scripts.clear)
         await self.server.scripts.settle()
         return _active(script), 200, _JSON
+
+    async def add_rule(self, body: Any) -> Reply:
+        try:
+            script, rule = await asyncio.to_thread(self.server.scripts.add_rule, body)
+        except ScriptError as exc:
+            return _refused(exc)
+        await self.server.scripts.settle()
+        location = f"/__admin/scripts/rules/{quote(rule.name or '', safe='')}"
+        return {"version": script.version, "rule": _rule_json(rule)}, 201, {**_JSON, "Location": location}
+
+    async def get_rule(self, name: str) -> Reply:
+        script = await self.server.scripts.current()
+        for rule in script.source.rules:
+            if rule.name == name:
+                return {"version": script.version, "rule": _rule_json(rule)}, 200, _JSON
+        return _refused(UnknownRule(f"no rule is named {name!r}"))
+
+    async def delete_rule(self, name: str) -> Reply:
+        try:
+            script = await asyncio.to_thread(self.server.scripts.remove_rule, name)
+        except ScriptError as exc:
+            return _refused(exc)
+        await self.server.scripts.settle()
+        return _active(script), 200, _JSON
+
+
+def _rule_json(rule: Rule) -> dict[str, Any]:
+    out: dict[str, Any] = msgspec.to_builtins(rule)
+    return out
+
+
+def _refused(exc: ScriptError) -> Reply:
+    """A refused script or rule: 409 naming the field in the request body (404 for an unknown rule)."""
+    if isinstance(exc, UnknownRule):
+        problem = Problem(404, str(exc), "path.name")
+    else:
+        problem = Problem(409, str(exc), f"body.{exc.field}" if exc.field else "body")
+    return problem.as_dict(), problem.status, {"Content-Type": PROBLEM_JSON}
 
 
 def _bad_request(field: str, reason: str) -> ProblemException:
@@ -190,7 +237,7 @@ class _JSONBody(JSONRequestBodyValidator):  # type: ignore[misc]
     """
 
     async def _parse(self, stream: Any, scope: Scope) -> Any:
-        raw = b"".join([message async for message in stream])
+        raw = await _read_limited(stream)
         if not raw:
             return None
         try:
@@ -209,6 +256,45 @@ class _JSONBody(JSONRequestBodyValidator):  # type: ignore[misc]
         if error is not None:
             raise _bad_request(format_path("body", error.absolute_path), error.message)
         return None
+
+
+class _YAMLBody(_JSONBody):
+    """A script (or rule) sent as YAML: parsed without aliases, then checked like a JSON body.
+
+    The handler gets the bytes (connexion passes bodies that are not JSON through as they came)
+    and parses them again in the script loader; both parses are bounded by the size budget.
+    """
+
+    async def _parse(self, stream: Any, scope: Scope) -> Any:
+        raw = await _read_limited(stream)
+        if not raw:
+            return None
+        try:
+            return read_yaml(raw)
+        except yaml.YAMLError as exc:
+            raise _bad_request("body", f"the body is not YAML: {' '.join(str(exc).split())}") from None
+        except ScriptError as exc:  # an alias: well-formed, refused by the script rules
+            raise ProblemException(
+                status=409, title="Conflict", detail=f"body: {exc}", ext={"field": exc.field or "body"}
+            ) from None
+
+
+async def _read_limited(stream: Any) -> bytes:
+    """The body, refused with 413 as soon as it passes the script size budget (it is a script or a rule)."""
+    limit = SCRIPT_BUDGET.script_bytes
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in stream:
+        size += len(chunk)
+        if size > limit:
+            raise ProblemException(
+                status=413,
+                title="Content Too Large",
+                detail=f"body: larger than {limit} bytes (the script size budget)",
+                ext={"field": "body"},
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 class _Parameters(ParameterValidator):  # type: ignore[misc]
@@ -237,13 +323,41 @@ class _Parameters(ParameterValidator):  # type: ignore[misc]
                     raise _bad_request(f"{kind}.{param['name']}", error)
 
 
-def allowed_methods(document: dict[str, Any]) -> dict[str, str]:
+class _AllowTable(Mapping[str, str]):
+    """Path -> the `Allow` header value for a 405 there; ``{name}`` in a path stands for one segment."""
+
+    def __init__(self, table: dict[str, str]) -> None:
+        self._table = table
+        self._templated = [
+            (re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path))), allow)
+            for path, allow in table.items()
+            if "{" in path
+        ]
+
+    def __getitem__(self, path: str) -> str:
+        if path in self._table:
+            return self._table[path]
+        for pattern, allow in self._templated:
+            if pattern.fullmatch(path):
+                return allow
+        raise KeyError(path)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table)
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+
+def allowed_methods(document: dict[str, Any]) -> Mapping[str, str]:
     """Path (with the server prefix) -> the `Allow` header value for a 405 there."""
     prefix = document["servers"][0]["url"].rstrip("/")
-    return {
-        prefix + path: ", ".join(sorted(m.upper() for m in item if m in {"get", "post", "put", "delete", "patch"}))
-        for path, item in document["paths"].items()
-    }
+    return _AllowTable(
+        {
+            prefix + path: ", ".join(sorted(m.upper() for m in item if m in {"get", "post", "put", "delete", "patch"}))
+            for path, item in document["paths"].items()
+        }
+    )
 
 
 def build_admin_app(server: MockServer) -> connexion.AsyncApp:
@@ -255,9 +369,12 @@ def build_admin_app(server: MockServer) -> connexion.AsyncApp:
 
     app = connexion.AsyncApp(__name__)
     app.add_api(
-        admin_document(server.contract.commands),
+        admin_document((*server.contract.commands, *(w.name for w in server.contract.webhooks))),
         resolver=Resolver(function_resolver=resolve),
-        validator_map={"parameter": _Parameters, "body": {"application/json": _JSONBody}},
+        validator_map={
+            "parameter": _Parameters,
+            "body": {"application/json": _JSONBody, "application/yaml": _YAMLBody, "text/yaml": _YAMLBody},
+        },
         swagger_ui_options=connexion.options.SwaggerUIOptions(swagger_ui=True),
     )
     return app

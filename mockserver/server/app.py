@@ -25,7 +25,6 @@ import functools
 import gc
 import json
 import logging
-import math
 import os
 import signal
 import socket
@@ -51,21 +50,22 @@ with warnings.catch_warnings():
     from connexion.resolver import Resolver
 from starlette.types import Message, Receive, Scope, Send
 
-from mockserver.contract import Contract, Webhook, load_contract
+from mockserver.contract import Webhook, load_contract
 from mockserver.query import Query, parse_query
-from mockserver.responses import ResponseChecker
 from mockserver.server.admin import admin_document, allowed_methods, build_admin_app
 from mockserver.server.inspector import Inspector, admin_authorized, unauthorized
 from mockserver.server.journal import Journal, Record
 from mockserver.server.problems import PROBLEM_JSON, Problem, send_problem
 from mockserver.server.protocol import HEAD_LIMITS, REFUSAL, HeadLimits
-from mockserver.server.scripts import Fault, Reply, Script, ScriptDocument, ScriptError, compile_script, parse_script
+from mockserver.server.scriptbook import ScriptBook
+from mockserver.server.scripts import Fault, Reply, ScriptError
+from mockserver.server.scriptstore import ScriptStore
 from mockserver.server.typed import Decoder, generated_decoder
 from mockserver.signing import SignatureCheck
 from mockserver.traffic.sender import Sender
 from mockserver.validation import DeliveryValidator, shown
 
-__all__ = ["Decoder", "MockServer", "ScriptBook", "ServerConfig", "app_from_environment"]
+__all__ = ["Decoder", "MockServer", "ServerConfig", "app_from_environment"]
 
 logger = logging.getLogger("mockserver.serve")
 
@@ -117,75 +117,6 @@ class ServerConfig:
         return cls(**json.loads(text))
 
 
-class ScriptBook:
-    """The active script, kept in the journal database so that every worker answers alike.
-
-    With `--workers`, another process may load a script at any time. Reading the stored version
-    on every delivery would put a SQLite query on the event loop per request, so a worker asks
-    SQLite's `PRAGMA data_version` (which changes when another connection commits) at most every
-    `POLL_S`, in a thread, and recompiles only when the stored version differs. `settle()` makes
-    the admin API answer a load only once every worker is bound to pick it up.
-    """
-
-    POLL_S = 0.05
-
-    def __init__(self, contract: Contract, journal: Journal, *, shared: bool) -> None:
-        self.contract = contract
-        self.journal = journal
-        self.shared = shared
-        self.validator = ResponseChecker(contract)
-        self._script = compile_script(ScriptDocument(), contract, self.validator)
-        self._data_version: int | None = None
-        self._polled = -math.inf
-        self._refresh()
-
-    def compile(self, source: str | bytes | Path | Mapping[str, Any]) -> Script:
-        return compile_script(parse_script(source), self.contract, self.validator)
-
-    def load(self, source: str | bytes | Path | Mapping[str, Any]) -> Script:
-        """Check and activate a script (raises `ScriptError`); replaces the previous one."""
-        script = self.compile(source)
-        version = self.journal.next_version()
-        self.journal.set_meta({"script": json.dumps(script.document), "script_version": str(version)})
-        script.version = version
-        self._script = script
-        return script
-
-    def clear(self) -> Script:
-        return self.load({})
-
-    def _refresh(self) -> None:
-        """Pick up a script another worker stored (blocking: call it off the event loop)."""
-        data_version = self.journal.data_version()
-        if data_version == self._data_version:
-            return
-        self._data_version = data_version
-        stored = self.journal.get_meta("script_version")
-        if stored is None or int(stored) == self._script.version:
-            return
-        text = self.journal.get_meta("script") or "{}"
-        script = self.compile(json.loads(text))
-        script.version = int(stored)
-        self._script = script
-
-    async def current(self) -> Script:
-        """The script to answer with; with shared state, checked for a newer one at most every POLL_S."""
-        if self.shared:
-            now = time.monotonic()
-            if now - self._polled >= self.POLL_S:
-                self._polled = now
-                await asyncio.to_thread(self._refresh)
-        return self._script
-
-    async def settle(self) -> None:
-        """Wait until every worker's next delivery is bound to see the stored script (one poll period)."""
-        if self.shared:
-            await asyncio.sleep(self.POLL_S * 1.2)
-
-    def hit(self, script: Script) -> Callable[[Any], int]:
-        return lambda rule: self.journal.hit(script.version, rule.index)
-
-
 class _Disconnected(Problem):
     """The sender hung up before the request was complete: journaled, never answered."""
 
@@ -207,11 +138,12 @@ class MockServer:
         self.contract = load_contract(config.spec)
         self.validator = DeliveryValidator(self.contract, sdkappid=config.sdkappid, token=config.token)
         self.journal = Journal(config.journal)
-        self.scripts = ScriptBook(self.contract, self.journal, shared=config.shared)
+        self.scripts = ScriptBook(self.contract, ScriptStore(config.journal), shared=config.shared)
         if config.script and not config.script_loaded:
             try:
                 self.scripts.load(Path(config.script))
             except ScriptError:
+                self.scripts.close()
                 self.journal.close()
                 raise
         if decoder is None:
@@ -286,6 +218,7 @@ class MockServer:
                 self._explainer.shutdown(wait=False, cancel_futures=True)
                 if self.forwarder is not None:
                     await self.forwarder.aclose()
+                await asyncio.to_thread(self.scripts.close)
                 await asyncio.to_thread(self.journal.close)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -449,13 +382,7 @@ class MockServer:
             except (ValueError, TypeError, RecursionError) as exc:
                 raise Problem(400, f"the body does not decode with the typed models: {exc}", "body") from None
         ctx.checked = True
-        script = await self.scripts.current()
-        if script.counted:  # counting a match takes SQLite's write lock: never on the event loop
-            reply = await asyncio.to_thread(
-                script.reply, judgement.webhook, judgement.document, query, self.scripts.hit(script)
-            )
-        else:
-            reply = script.reply(judgement.webhook, judgement.document, query, _never_counted)
+        reply = await self.scripts.reply(judgement.webhook, judgement.document, query)
         record.rule = reply.rule
         if reply.rule is None and self.forwarder is not None:  # no rule claimed it: the backend answers
             await self._forward(judgement.webhook, query, raw, ctx, answer)
@@ -647,10 +574,6 @@ def _forward_note(forward: dict[str, Any] | None) -> str:
         forward["violations"][0]["reason"] if forward["violations"] else f"HTTP {forward['status']}"
     )
     return f" (backend failed: {why}; vendor {forward['outcome']})"
-
-
-def _never_counted(rule: Any) -> int:  # pragma: no cover - a script without counted rules never counts
-    raise RuntimeError("a counted rule in a script that has none")
 
 
 async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:  # pragma: no cover - routed away first

@@ -11,8 +11,8 @@ mode has reached the operating system when it returns, so `kill -9` of the proce
 worker) loses no delivery a sender was answered for; `synchronous=NORMAL` leaves only a power
 cut able to lose the last transactions, which is the trade every WAL user makes for speed.
 
-The same database carries the active script and the rules' hit counters, which is what lets a
-script loaded through one worker's admin API govern all workers.
+The same database file also holds the script store (`mockserver.server.scriptstore`), in its
+own tables on its own connection: the journal only journals deliveries.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -60,10 +60,6 @@ CREATE TABLE IF NOT EXISTS deliveries (
     response_body BLOB NOT NULL,
     latency_ms REAL NOT NULL,
     forward TEXT
-);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS rule_hits (
-    version INTEGER NOT NULL, rule INTEGER NOT NULL, hits INTEGER NOT NULL, PRIMARY KEY (version, rule)
 );
 """
 
@@ -428,52 +424,6 @@ class Journal:
                 return found
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), min(0.02, max(0.0, deadline - time.monotonic())))
-
-    # ------------------------------------------------- shared script state
-    def data_version(self) -> int:
-        """SQLite's `PRAGMA data_version`: changes when another connection has committed since."""
-        with self._read_lock:
-            row = self._read.execute("PRAGMA data_version").fetchone()
-        return int(row[0])
-
-    def get_meta(self, key: str) -> str | None:
-        with self._read_lock:
-            row = self._read.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
-
-    def set_meta(self, values: Mapping[str, str]) -> None:
-        with self._read_lock, _transaction(self._read):
-            self._read.executemany(
-                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                list(values.items()),
-            )
-
-    def next_version(self) -> int:
-        """A new script version, unique across workers."""
-        with self._read_lock, _transaction(self._read):
-            row = self._read.execute("SELECT value FROM meta WHERE key = 'script_counter'").fetchone()
-            version = int(row[0]) + 1 if row else 1
-            self._read.execute(
-                "INSERT INTO meta (key, value) VALUES ('script_counter', ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (str(version),),
-            )
-        return version
-
-    def hit(self, version: int, rule: int) -> int:
-        """Count one more match of a rule, atomically across workers; returns the new count (1 first)."""
-        with self._read_lock, _transaction(self._read):
-            row = self._read.execute(
-                "INSERT INTO rule_hits (version, rule, hits) VALUES (?, ?, 1) "
-                "ON CONFLICT (version, rule) DO UPDATE SET hits = hits + 1 RETURNING hits",
-                (version, rule),
-            ).fetchone()
-        return int(row[0])
-
-    def hits(self, version: int) -> dict[int, int]:
-        with self._read_lock:
-            rows = self._read.execute("SELECT rule, hits FROM rule_hits WHERE version = ?", (version,)).fetchall()
-        return {int(r[0]): int(r[1]) for r in rows}
 
 
 @contextmanager

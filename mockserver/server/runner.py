@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import sys
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -19,9 +20,11 @@ from uvicorn.supervisors import Multiprocess
 
 from mockserver.contract import load_contract
 from mockserver.errors import BindError
-from mockserver.server.app import CONFIG_ENV, MockServer, ScriptBook, ServerConfig
+from mockserver.server.app import CONFIG_ENV, MockServer, ServerConfig
 from mockserver.server.journal import Journal
 from mockserver.server.protocol import GuardedHttpToolsProtocol
+from mockserver.server.scriptbook import ScriptBook
+from mockserver.server.scriptstore import ScriptStore
 
 __all__ = ["BindError", "bind", "ready_line", "serve"]
 
@@ -79,12 +82,14 @@ def serve(
         return
     config.shared = True
     journal = Journal(config.journal)  # opened once here: a bad --journal fails before any worker starts
-    try:
-        if config.script and not config.script_loaded:
-            ScriptBook(load_contract(config.spec), journal, shared=True).load(_path(config.script))
-            config.script_loaded = True
-    finally:
-        journal.close()
+    journal.close()
+    if config.script and not config.script_loaded:
+        book = ScriptBook(load_contract(config.spec), ScriptStore(config.journal), shared=True)
+        try:
+            book.load(Path(config.script))
+        finally:
+            book.close()
+        config.script_loaded = True
     os.environ[CONFIG_ENV] = config.to_json()
     uv_config = uvicorn.Config(
         "mockserver.server.app:app_from_environment", factory=True, host=host, port=port, workers=workers, **options
@@ -113,9 +118,3 @@ def bind(host: str, port: int) -> socket.socket:
         raise BindError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     sock.set_inheritable(True)
     return sock
-
-
-def _path(text: str) -> Any:
-    from pathlib import Path
-
-    return Path(text)
