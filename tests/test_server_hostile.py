@@ -297,7 +297,12 @@ def test_the_journal_counts_what_it_cannot_store_and_a_stuck_writer_is_an_error(
         assert journal.dropped == 1 and journal.count() == 1
         stuck = threading.Event()
         real_insert = journal._insert
-        journal._insert = lambda conn, records: set() if stuck.wait(10) else set()  # type: ignore[method-assign]
+
+        def stuck_insert(conn: object, records: object) -> set[int]:
+            stuck.wait(10)
+            return set()
+
+        journal._insert = stuck_insert  # type: ignore[method-assign,assignment]
         journal.append(record())
         with pytest.raises(JournalError, match="not caught up"):
             journal.flush(timeout=0.2)

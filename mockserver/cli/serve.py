@@ -54,8 +54,8 @@ __all__ = ["command"]
 @click.option(
     "--forward-to",
     metavar="BACKEND_URL",
-    help="Forward each conforming delivery no script rule answers to BACKEND_URL (your local backend) and pass its answer"
-    " back, checked against the contract.",
+    help="Forward each conforming delivery no script rule answers to BACKEND_URL (your local backend) and pass"
+    " its answer back, checked against the contract.",
 )
 @click.option(
     "--forward-token",
