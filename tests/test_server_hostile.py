@@ -302,7 +302,7 @@ def test_the_journal_counts_what_it_cannot_store_and_a_stuck_writer_is_an_error(
             stuck.wait(10)
             return set()
 
-        journal._insert = stuck_insert  # type: ignore[method-assign,assignment]
+        journal._insert = stuck_insert  # type: ignore[method-assign]
         journal.append(record())
         with pytest.raises(JournalError, match="not caught up"):
             journal.flush(timeout=0.2)
