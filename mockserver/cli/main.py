@@ -7,7 +7,7 @@ heavy dependencies (connexion, schemathesis) load only for the command that need
 from __future__ import annotations
 
 import importlib
-import warnings
+import signal
 from typing import Any
 
 import click
@@ -16,15 +16,11 @@ from mockserver import __version__
 
 __all__ = ["main"]
 
-# connexion imports Starlette's test client at import time, which warns about httpx on every
-# command start; it says nothing about the user's work.
-warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-
 _COMMANDS: dict[str, tuple[str, str]] = {
     "fuzz": ("mockserver.cli.fuzz", "Property-test a real webhook backend against the contract and delivery rules."),
     "generate": ("mockserver.cli.generate", "Render typed code (models, server stub, client) from the contract."),
     "replay": ("mockserver.cli.replay", "Send journaled deliveries again to a URL, re-signed, and judge the answers."),
-    "send": ("mockserver.cli.send", "Fire one signed webhook at a URL through the generated client."),
+    "send": ("mockserver.cli.send", "Fire one signed webhook at a URL and judge the answer as the Chat backend would."),
     "serve": ("mockserver.cli.serve", "Run the mock app backend: validation, scripted answers, a journal."),
     "validate": ("mockserver.cli.validate", "Check captured deliveries against the contract."),
 }
@@ -55,3 +51,7 @@ def main(**_: Any) -> None:
     Every command reads one contract, openapi.yaml (the bundled one unless --spec says
     otherwise). Exit codes: 0 success, 1 a check failed, 2 a usage error.
     """
+    # A command started as a background job of a non-interactive shell inherits SIGINT ignored,
+    # and Python then leaves it ignored: Ctrl-C (or `kill -INT`) would not stop a long run.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -20,6 +20,8 @@ def spec_option(purpose: str) -> Callable[[_F], _F]:
     return click.option(
         "--spec",
         type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        envvar="MOCKSERVER_SPEC",
+        show_envvar=True,
         help=f"Contract to {purpose} (default: the bundled openapi.yaml).",
     )
 
