@@ -80,7 +80,7 @@ def test_kill_9_loses_no_acknowledged_delivery(tmp_path: Path, workers: int) -> 
         answered = asyncio.run(_load(server, workers))
     finally:
         server.process.kill()
-        server.process.wait()
+        server.stop()  # reaps it, closes its pipe, removes its stderr file
     assert len(answered) >= KILL_AT
     with sqlite3.connect(journal) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
