@@ -46,17 +46,11 @@ def _branch(contract: Contract, schema: Mapping[str, Any], value: Any) -> Mappin
     return schema
 
 
-def _resolved(contract: Contract, schema: Mapping[str, Any]) -> Mapping[str, Any]:
-    while "$ref" in schema:
-        schema = contract.resolve(schema["$ref"])
-    return schema
-
-
 def nodes(contract: Contract, schema: Mapping[str, Any], value: Any) -> Iterator[Node]:
     """Every node of `value` (depth first), paired with the schema that governs it."""
 
     def walk(schema: Mapping[str, Any], value: Any, path: tuple[str | int, ...], required: bool) -> Iterator[Node]:
-        schema = _branch(contract, _resolved(contract, schema), value)
+        schema = _branch(contract, contract.follow(schema), value)
         yield Node(path, value, schema, required)
         if isinstance(value, Mapping):
             props = schema.get("properties", {})

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.contract import Contract, ContractError, FieldPath, VendorValue
+from mockserver.contract import INT_FORMATS, Contract, ContractError, FieldPath, VendorValue
 
 __all__ = [
     "Alias",
@@ -42,9 +42,6 @@ __all__ = [
     "py_literal",
     "snake_case",
 ]
-
-_INTEGER_FORMATS: dict[str, tuple[int, int]] = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
-"""The ranges of OpenAPI's integer formats."""
 
 JSON = Any
 
@@ -458,7 +455,7 @@ class _Builder:
             type_expr = self.type_of(prop, owner, checks)
             struct, is_list = self._held_struct(prop)
             default = py_literal(prop["default"]) if "default" in prop else None
-            description = _description(prop) or _description(self._target(prop))
+            description = _description(prop) or _description(self.contract.follow(prop))
             check = checks[0] if checks else None
             fields.append(
                 Field(wire, python, type_expr, wire in required, default, description, struct, is_list, check)
@@ -472,19 +469,11 @@ class _Builder:
             tag_python_name=snake_case(tag_field) if tag_field else None,
         )
 
-    def _target(self, schema: Mapping[str, JSON]) -> Mapping[str, JSON]:
-        while "$ref" in schema:
-            schema = self.schemas[self._ref_name(schema["$ref"])]
-        return schema
-
     def _held_struct(self, schema: Mapping[str, JSON]) -> tuple[str | None, bool]:
         """The struct a property holds directly or as list items (None for scalars)."""
-        seen = schema
-        while "$ref" in seen:
-            name = self._ref_name(seen["$ref"])
-            if isinstance(self.done.get(name), Struct):
-                return name, False
-            seen = self.schemas[name]
+        ref, seen = self.contract.followed(schema)
+        if ref is not None and isinstance(self.done.get(self._ref_name(ref)), Struct):
+            return self._ref_name(ref), False
         if seen.get("type") == "array" and "items" in seen:
             inner, _ = self._held_struct(seen["items"])
             return inner, True
@@ -522,7 +511,7 @@ class _Builder:
             base = "int"
             # An OpenAPI `format: int32/int64` is a range the contract's validators enforce, so the
             # models enforce it too (else a 30-digit EventTime would decode here and fail there).
-            low, high = _INTEGER_FORMATS.get(str(schema.get("format")), (None, None))
+            low, high = INT_FORMATS.get(str(schema.get("format")), (None, None))
             minimum, maximum = schema.get("minimum", low), schema.get("maximum", high)
             meta += [("ge", minimum), ("le", maximum)]
         elif kind == "number":
@@ -677,9 +666,7 @@ def _problem(contract: Contract, structs: Mapping[str, Struct]) -> tuple[Struct 
     """The struct of the error answers (the 4xx responses' schema), if the contract has one."""
     found: list[tuple[str, str]] = []
     for status in contract.error_statuses:
-        response = contract.operation["responses"][str(status)]
-        if "$ref" in response:
-            response = contract.resolve(response["$ref"])
+        response = contract.follow(contract.operation["responses"][str(status)])
         for media, body in response.get("content", {}).items():
             ref = body.get("schema", {}).get("$ref", "")
             found.append((media, ref.rsplit("/", 1)[-1]))
