@@ -65,16 +65,8 @@ def pascal_case(name: str) -> str:
 
 
 def py_literal(value: JSON) -> str:
-    """A Python literal for a JSON scalar, double-quoted like ruff format writes it."""
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    if value is None:
-        return "None"
-    if isinstance(value, str):
-        if '"' in value and "'" not in value:
-            return repr(value)  # single quotes, as ruff format prefers when they avoid escapes
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, int | float):
+    """A Python literal for a JSON scalar (the formatter step picks the quotes)."""
+    if value is None or isinstance(value, str | bool | int | float):
         return repr(value)
     raise ContractError(f"no Python literal for {value!r}")
 
@@ -249,6 +241,8 @@ class Webhook:
     example_names: tuple[str, ...]
     error_info_attr: str | None = None
     replacements: tuple[Replacement, ...] = ()
+    nested_default: bool = False
+    """The default answer holds a list or an object: a copy of it must be deep, not shallow."""
 
     @property
     def can_refuse(self) -> bool:
@@ -339,11 +333,6 @@ class CodegenContext:
             if isinstance(definition, Struct) and definition.name == name:
                 return definition
         raise ContractError(f"no struct named {name!r}")
-
-    @property
-    def exported(self) -> tuple[str, ...]:
-        """The public names of the models module, sorted like ruff sorts ``__all__``."""
-        return tuple(sorted(d.name for d in self.definitions))
 
 
 def _rename(expr: str, names: Mapping[str, str]) -> str:
@@ -607,6 +596,7 @@ def build_context(contract: Contract, package: str) -> CodegenContext:
                     _subset_rule(structs, event, response, attr, path) for attr, path in sorted(hook.subset_of.items())
                 ),
                 example_names=tuple(e.name for e in hook.examples),
+                nested_default=any(isinstance(v, Mapping | list) for v in hook.default_response.values()),
             )
         )
 
