@@ -96,6 +96,7 @@ def test_a_template_typo_is_an_error_not_an_empty_string(tmp_path: Path) -> None
     result = run("python", "--out", tmp_path / "out", "--templates", templates)
     assert result.returncode == 2
     assert "no_such_thing" in result.stderr
+    assert "py.typed.j2:1" in result.stderr, "the template and the line are named"
     assert "Traceback" not in result.stderr
 
 

@@ -136,6 +136,18 @@ def _check_python(rendered: RenderedFile, template: str) -> None:
         raise RenderError(f"{template} renders invalid Python ({where}: {exc.msg})") from None
 
 
+def _where(exc: BaseException, name: str) -> str:
+    """``template:line`` of the innermost template frame of `exc` (Jinja2 maps its frames to template lines)."""
+    where = name
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            where = f"{Path(filename).name}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where
+
+
 def render_package(context: CodegenContext, templates: Path | None = None) -> list[RenderedFile]:
     """Render every ``*.j2`` template into ``<name without .j2>``, then lay out the Python ones with ruff.
 
@@ -148,7 +160,12 @@ def render_package(context: CodegenContext, templates: Path | None = None) -> li
     for name in _template_names(env):
         if _is_partial(name):
             continue
-        text = env.get_template(name).render(ctx=context)
+        try:
+            text = env.get_template(name).render(ctx=context)
+        except jinja2.TemplateSyntaxError:
+            raise
+        except jinja2.TemplateError as exc:
+            raise RenderError(f"{_where(exc, name)}: {exc}") from None
         rendered = RenderedFile(name.removesuffix(".j2"), text)
         if rendered.path.endswith(".py"):
             _check_python(rendered, name)
