@@ -42,7 +42,7 @@ def _branch(contract: Contract, schema: Mapping[str, Any], value: Any) -> Mappin
         else:
             targets = set(mapping.values())
             fallback = [b for b in schema["oneOf"] if b.get("$ref") not in targets]
-            schema = contract.resolve(fallback[0]["$ref"])
+            schema = contract.follow(fallback[0])
     return schema
 
 
