@@ -23,6 +23,7 @@ import yaml
 from mockserver.errors import ContractError, UnknownCommand
 
 __all__ = [
+    "INT_FORMATS",
     "OUTCOMES",
     "Contract",
     "ContractError",
@@ -44,6 +45,10 @@ JSON = Any
 
 OUTCOMES = frozenset({"allow", "reject", "drop", "ignored"})
 """What the Chat backend can do with an answer (`x-vendor-values` outcomes; see the contract's info)."""
+
+INT_FORMATS: Mapping[str, tuple[int, int]] = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+"""The ranges OpenAPI's integer formats stand for (the models and the compiled validator enforce them)."""
+
 
 # libyaml is several times faster; the pure-Python loader gives the same result.
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -271,7 +276,7 @@ class Contract:
         self.source = source
         self.path, self.method, self.operation = self._single_operation()
         self.parameters: tuple[Parameter, ...] = tuple(self._parameters())
-        body_schema = self._request_schema()
+        body_schema = self.follow(self.operation["requestBody"]["content"]["application/json"]["schema"])
         discriminator = body_schema.get("discriminator")
         if not isinstance(discriminator, Mapping) or "mapping" not in discriminator:
             raise ContractError("the request body schema needs a discriminator with an explicit mapping")
@@ -343,7 +348,7 @@ class Contract:
         raise ContractError(f"no query parameter has x-role {role!r}")
 
     def resolve(self, ref: str) -> Mapping[str, JSON]:
-        """The object a local JSON pointer (``#/components/...``) points at."""
+        """The object a local JSON pointer (``#/components/...``) points at (one step; see `follow`)."""
         if not ref.startswith("#/"):
             raise ContractError(f"only local references are supported, not {ref!r}")
         node: JSON = self.document
@@ -354,6 +359,30 @@ class Contract:
             except (KeyError, TypeError):
                 raise ContractError(f"unresolvable reference {ref!r}") from None
         return cast(Mapping[str, JSON], node)
+
+    def follow(self, node: Mapping[str, JSON]) -> Mapping[str, JSON]:
+        """`node` itself, or the object its `$ref` leads to (through references to references).
+
+        The one place the kit follows a `$ref`: every reader of the document (the mock, the
+        fuzzer, the generator, the script compiler) goes through here or `followed`.
+        """
+        return self.followed(node)[1]
+
+    def followed(self, node: Mapping[str, JSON]) -> tuple[str | None, Mapping[str, JSON]]:
+        """`follow`, also returning the last reference followed (None when `node` is no reference).
+
+        The reference names the target (``#/components/schemas/Name``); a loop of references
+        that never reaches an object is a `ContractError`.
+        """
+        ref: str | None = None
+        seen: set[str] = set()
+        while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+            ref = str(node["$ref"])
+            if ref in seen:
+                raise ContractError(f"the reference {ref!r} leads back to itself")
+            seen.add(ref)
+            node = self.resolve(ref)
+        return ref, node
 
     @functools.cached_property
     def fingerprint(self) -> str:
@@ -370,6 +399,56 @@ class Contract:
         """
         inlined = _deref(self, node, ())
         return _with_int_bounds(inlined) if bounded else inlined
+
+    def webhook_operation(self, webhook: Webhook) -> dict[str, JSON]:
+        """The operation as it stands for `webhook` alone: a deep copy, free to change.
+
+        The one "one operation per webhook" projection (the 3.1 rendering and the fuzzer both
+        use it): the operation id, summary and description are the webhook's, the command
+        parameter is pinned to its command, the request body is its own event schema with its
+        own examples, the 200 answer is the one response schema that answers it. Everything
+        else (tags, the other parameters and answers, `x-` extensions) is the operation's.
+        """
+        source = self.operation
+        command = self.parameter("command").name
+        parameters: list[JSON] = []
+        for raw in source.get("parameters", []):
+            param = self.follow(raw)
+            if param.get("name") != command:
+                parameters.append(copy.deepcopy(raw))
+                continue
+            pinned = {key: copy.deepcopy(value) for key, value in param.items() if key not in ("schema", "example")}
+            pinned["schema"] = {"type": "string", "enum": [webhook.command]}
+            pinned["example"] = webhook.command
+            parameters.append(pinned)
+        examples = {
+            name: copy.deepcopy(example)
+            for name, example in source["requestBody"]["content"]["application/json"].get("examples", {}).items()
+            if example.get("value", {}).get(self.command_field) == webhook.command
+        }
+        responses: dict[str, JSON] = {
+            "200": {
+                "description": f"The answer to {webhook.command}.",
+                "content": {"application/json": {"schema": {"$ref": webhook.response_ref}}},
+            }
+        }
+        responses.update((str(s), copy.deepcopy(r)) for s, r in source.get("responses", {}).items() if str(s) != "200")
+        operation: dict[str, JSON] = {
+            "operationId": webhook.name,
+            "summary": webhook.title or webhook.name,
+            "description": webhook.description,
+            "tags": copy.deepcopy(source.get("tags", [])),
+            "parameters": parameters,
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": webhook.request_ref}, "examples": examples}},
+            },
+            "responses": responses,
+        }
+        operation.update((key, copy.deepcopy(value)) for key, value in source.items() if key.startswith("x-"))
+        if webhook.docs:
+            operation["externalDocs"] = {"url": webhook.docs}
+        return operation
 
     def query_example(self, command: str, **overrides: str) -> dict[str, str]:
         """The query string the vendor would send for `command`, from the parameters' examples."""
@@ -398,12 +477,10 @@ class Contract:
 
     def _parameters(self) -> Iterator[Parameter]:
         for raw in self.operation.get("parameters", []):
-            param = self.resolve(raw["$ref"]) if "$ref" in raw else raw
+            param = self.follow(raw)
             if param.get("in") != "query":
                 continue
-            schema = param.get("schema", {})
-            if "$ref" in schema:
-                schema = self.resolve(schema["$ref"])
+            schema = self.follow(param.get("schema", {}))
             yield Parameter(
                 name=param["name"],
                 role=param.get("x-role", param["name"]),
@@ -413,10 +490,6 @@ class Contract:
                 description=str(param.get("description", "")).strip(),
                 example=param.get("example"),
             )
-
-    def _request_schema(self) -> Mapping[str, JSON]:
-        schema = self.operation["requestBody"]["content"]["application/json"]["schema"]
-        return self.resolve(schema["$ref"]) if "$ref" in schema else schema
 
     def _examples(self) -> dict[str, list[Example]]:
         media = self.operation["requestBody"]["content"]["application/json"]
@@ -445,7 +518,7 @@ class Contract:
         vendor_values: dict[str, tuple[VendorValue, ...]] = {}
         subset_of: dict[str, FieldPath] = {}
         for prop, prop_schema in response.get("properties", {}).items():
-            target = self.resolve(prop_schema["$ref"]) if "$ref" in prop_schema else prop_schema
+            target = self.follow(prop_schema)
             if "x-role" in target:
                 roles[target["x-role"]] = prop
             if "x-vendor-values" in target:
@@ -521,19 +594,15 @@ class Contract:
 
 def _deref(contract: Contract, node: JSON, seen: tuple[str, ...]) -> JSON:
     if isinstance(node, Mapping):
-        if "$ref" in node and isinstance(node["$ref"], str):
-            ref = node["$ref"]
+        ref, target = contract.followed(node)
+        if ref is not None:
             if ref in seen:
                 raise ContractError(f"recursive reference {ref!r} cannot be inlined")
-            return _deref(contract, contract.resolve(ref), (*seen, ref))
+            return _deref(contract, target, (*seen, ref))
         return {key: _deref(contract, value, seen) for key, value in node.items()}
     if isinstance(node, list):
         return [_deref(contract, item, seen) for item in node]
     return copy.copy(node)
-
-
-INT_FORMATS: Mapping[str, tuple[int, int]] = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
-"""The ranges OpenAPI's integer formats stand for."""
 
 
 def _with_int_bounds(node: JSON) -> JSON:

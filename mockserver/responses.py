@@ -45,9 +45,7 @@ class ResponseChecker:
         """The event's schema of the field an answer replaces (what the Chat backend then delivers)."""
         schema: Any = self.contract.resolve(webhook.request_ref)
         for name in effect.target.names:
-            schema = schema.get("properties", {}).get(name, {})
-            if "$ref" in schema:
-                schema = self.contract.resolve(schema["$ref"])
+            schema = self.contract.follow(schema.get("properties", {}).get(name, {}))
         return schema
 
     def _validator(self, command: str) -> Any:

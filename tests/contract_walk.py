@@ -42,13 +42,7 @@ def _branch(contract: Contract, schema: Mapping[str, Any], value: Any) -> Mappin
         else:
             targets = set(mapping.values())
             fallback = [b for b in schema["oneOf"] if b.get("$ref") not in targets]
-            schema = contract.resolve(fallback[0]["$ref"])
-    return schema
-
-
-def _resolved(contract: Contract, schema: Mapping[str, Any]) -> Mapping[str, Any]:
-    while "$ref" in schema:
-        schema = contract.resolve(schema["$ref"])
+            schema = contract.follow(fallback[0])
     return schema
 
 
@@ -56,7 +50,7 @@ def nodes(contract: Contract, schema: Mapping[str, Any], value: Any) -> Iterator
     """Every node of `value` (depth first), paired with the schema that governs it."""
 
     def walk(schema: Mapping[str, Any], value: Any, path: tuple[str | int, ...], required: bool) -> Iterator[Node]:
-        schema = _branch(contract, _resolved(contract, schema), value)
+        schema = _branch(contract, contract.follow(schema), value)
         yield Node(path, value, schema, required)
         if isinstance(value, Mapping):
             props = schema.get("properties", {})

@@ -8,13 +8,15 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from mockserver.codegen import build_context, render_package
+from mockserver.codegen import CodegenContext, RenderError, build_context, render_package
 from mockserver.codegen.context import PrefixCheck
-from mockserver.contract import Contract
+from mockserver.codegen.formatter import LINE_LENGTH, format_python
+from mockserver.contract import Contract, load_contract
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "generated" / "oa_webhooks"
@@ -94,6 +96,7 @@ def test_a_template_typo_is_an_error_not_an_empty_string(tmp_path: Path) -> None
     result = run("python", "--out", tmp_path / "out", "--templates", templates)
     assert result.returncode == 2
     assert "no_such_thing" in result.stderr
+    assert "py.typed.j2:1" in result.stderr, "the template and the line are named"
     assert "Traceback" not in result.stderr
 
 
@@ -133,3 +136,56 @@ def test_a_prefix_only_pattern_becomes_a_prefix_check(pattern: str, prefix: str,
 @pytest.mark.parametrize("pattern", ["^ab+", "^[Jj]", "^a$", "^a.b", "^a\\d", "a", "^a|b", "^(a)", "^a{2}", "^a.?"])
 def test_any_other_pattern_keeps_its_regex(pattern: str) -> None:
     assert PrefixCheck.parse(pattern) is None
+
+
+def test_the_formatter_step_lays_out_sorts_and_is_stable() -> None:
+    names = [f"name_{i:02d}" for i in range(20)]
+    source = (
+        "import sys\nimport abc\n\n"
+        f"__all__ = [{', '.join(repr(n) for n in reversed(names))}]\n"
+        f"{'; '.join(f'{n} = {i}' for i, n in enumerate(names))}\n"
+        "print(abc, sys)\n"
+    )
+    formatted = format_python({"pkg/mod.py": source})["pkg/mod.py"]
+    assert max(len(line) for line in formatted.splitlines()) <= LINE_LENGTH
+    assert formatted.index("import abc") < formatted.index("import sys")
+    listed = [line.strip().strip('",') for line in formatted.splitlines() if line.startswith('    "name_')]
+    assert listed == names, "__all__ is sorted by the formatter step"
+    assert format_python({"pkg/mod.py": formatted})["pkg/mod.py"] == formatted
+
+
+def test_a_ruff_configuration_around_the_run_cannot_change_the_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    line = f'value = [{", ".join(str(i) for i in range(20))}, "text"]\n'
+    assert format_python({"m.py": line})["m.py"] == line
+    config = '[tool.ruff]\nline-length = 40\n\n[tool.ruff.format]\nquote-style = "single"\n'
+    (tmp_path / "pyproject.toml").write_text(config, encoding="utf-8")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the formatter's scratch directory is under it
+    monkeypatch.chdir(tmp_path)
+    assert format_python({"m.py": line})["m.py"] == line
+
+
+def test_code_ruff_cannot_parse_is_a_render_error() -> None:
+    with pytest.raises(RenderError, match="ruff"):
+        format_python({"broken.py": "def (:\n"})
+
+
+def test_an_override_template_is_laid_out_too(tmp_path: Path, context: CodegenContext) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "__init__.py.j2").write_text(
+        '"""{{ ctx.package }}."""\n\nfrom .models import *  # noqa: F403\n\n'
+        "__all__ = [{% for w in ctx.webhooks %}{{ w.event | py }}, {% endfor %}]\n",
+        encoding="utf-8",
+    )
+    init = next(f for f in render_package(context, templates) if f.path == "__init__.py")
+    events = sorted(w.event for w in context.webhooks)
+    assert init.text.startswith('"""pkg."""\n')
+    assert [line.strip().strip('",') for line in init.text.splitlines() if line.startswith("    ")] == events
+    assert max(len(line) for line in init.text.splitlines()) <= LINE_LENGTH
+
+
+@pytest.fixture(scope="module")
+def context() -> CodegenContext:
+    return build_context(load_contract(), "pkg")

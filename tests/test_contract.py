@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
 import pytest
 from openapi_spec_validator import validate as validate_spec
 
-from mockserver.contract import Contract, ContractError, Example, FieldPath, UnknownCommand, Webhook, load_contract
+from mockserver.contract import (
+    INT_FORMATS,
+    Contract,
+    ContractError,
+    Example,
+    FieldPath,
+    UnknownCommand,
+    Webhook,
+    load_contract,
+)
 from mockserver.schema import format_path
 from mockserver.validation import DeliveryValidator
 from tests.contract_walk import discriminator_fields, mutate, nodes, out_of_range_values, wrong_type_value
@@ -386,3 +396,57 @@ def test_delivery_limits_come_from_the_contract(contract: Contract, tmp_path: An
     spec.write_text(json.dumps(document))
     with pytest.raises(ContractError, match="maxBodyBytes"):
         load_contract(spec)
+
+
+def test_follow_goes_through_references_to_references_and_names_the_last() -> None:
+    document = copy.deepcopy(dict(CONTRACT.document))
+    schemas = document["components"]["schemas"]
+    target = CONTRACT.webhooks[0].name
+    schemas["AliasOne"] = {"$ref": "#/components/schemas/AliasTwo"}
+    schemas["AliasTwo"] = {"$ref": f"#/components/schemas/{target}"}
+    contract = Contract(document)
+    ref, node = contract.followed({"$ref": "#/components/schemas/AliasOne"})
+    assert ref == f"#/components/schemas/{target}"
+    assert node is schemas[target]
+    plain = {"type": "string"}
+    assert contract.followed(plain) == (None, plain)
+    assert contract.follow(plain) is plain
+
+
+def test_a_reference_loop_is_a_contract_error_not_a_hang() -> None:
+    document = copy.deepcopy(dict(CONTRACT.document))
+    schemas = document["components"]["schemas"]
+    schemas["Ping"] = {"$ref": "#/components/schemas/Pong"}
+    schemas["Pong"] = {"$ref": "#/components/schemas/Ping"}
+    contract = Contract(document)
+    with pytest.raises(ContractError, match="leads back to itself"):
+        contract.follow({"$ref": "#/components/schemas/Ping"})
+    with pytest.raises(ContractError, match="unresolvable"):
+        contract.follow({"$ref": "#/components/schemas/Nowhere"})
+
+
+def test_dereferenced_states_integer_formats_as_bounds() -> None:
+    schema = CONTRACT.dereferenced({"type": "integer", "format": "int32", "minimum": -5}, bounded=True)
+    assert (schema["minimum"], schema["maximum"]) == (-5, INT_FORMATS["int32"][1])
+    assert "maximum" not in CONTRACT.dereferenced({"type": "integer", "format": "int32"})
+
+
+@pytest.mark.parametrize("webhook", CONTRACT.webhooks, ids=lambda w: w.name)
+def test_the_per_webhook_operation_is_that_webhooks_alone(webhook: Webhook) -> None:
+    operation = CONTRACT.webhook_operation(webhook)
+    assert operation["operationId"] == webhook.name
+    media = operation["requestBody"]["content"]["application/json"]
+    assert media["schema"] == {"$ref": webhook.request_ref}
+    assert [name for name in media["examples"]] == [e.name for e in webhook.examples]
+    answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer == {"$ref": webhook.response_ref}
+    assert set(operation["responses"]) == {"200", *(str(s) for s in CONTRACT.error_statuses)}
+    command = CONTRACT.parameter("command").name
+    pinned = [p for p in map(CONTRACT.follow, operation["parameters"]) if p["name"] == command]
+    assert [p["schema"]["enum"] for p in pinned] == [[webhook.command]]
+    assert len(operation["parameters"]) == len(CONTRACT.operation["parameters"])
+    assert {k for k in operation if k.startswith("x-")} == {k for k in CONTRACT.operation if k.startswith("x-")}
+    operation["parameters"].clear()
+    media["examples"].clear()
+    assert CONTRACT.operation["parameters"], "the projection is a copy: changing it leaves the contract alone"
+    assert CONTRACT.webhook_operation(webhook)["requestBody"]["content"]["application/json"]["examples"]

@@ -325,7 +325,7 @@ def _judge_before_send_msg(event: BeforeSendMsg, answer: BeforeSendMsgResponse) 
         replaced["MsgBody"] = answer.msg_body
     if not isinstance(answer.cloud_custom_data, msgspec.UnsetType):
         replaced["CloudCustomData"] = answer.cloud_custom_data
-    return _decide(_VALUES_BEFORE_SEND_MSG, answer.error_code, (), replaced)
+    return _decide(_VALUES_BEFORE_SEND_MSG, answer.error_code, replaced=replaced)
 
 
 def _judge_after_msg_with_draw(event: AfterMsgWithDraw, answer: AfterMsgWithDrawResponse) -> Outcome:

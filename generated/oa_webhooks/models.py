@@ -109,6 +109,11 @@ _OPEN_UNIONS: dict[object, tuple[str, Mapping[str, type[msgspec.Struct]], type[m
 """Open unions by runtime marker: (tag field, member class by tag, catch-all class)."""
 
 
+def _mismatch(pattern: str, field: str) -> ValueError:
+    """The error msgspec raises for a pattern; the prefix checks of `__post_init__` stand in for its regex."""
+    return ValueError(f"Expected `str` matching regex '{pattern}' - at `$.{field}`")
+
+
 OfficialAccountID: TypeAlias = Annotated[str, msgspec.Meta(max_length=48)]
 """The user ID of the Official Account. Every ID starts with `@TOA#_` (1047/60813); an ID the admin
 chooses is at most 48 bytes of printable ASCII, and the schema bounds 48 characters without
@@ -149,7 +154,7 @@ class AfterOfficialAccountFull(
         value = self.official_account
         # `Official_Account` must match the contract's pattern ^@TOA#_.+
         if len(value) <= 6 or value[:6] != "@TOA#_" or value[6] == "\n":
-            raise ValueError("Expected `str` matching regex '^@TOA#_.+' - at `$.Official_Account`")
+            raise _mismatch("^@TOA#_.+", "Official_Account")
 
 
 UserID: TypeAlias = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
@@ -202,7 +207,7 @@ class AfterDeleteSubscriber(
         value = self.official_account
         # `Official_Account` must match the contract's pattern ^@TOA#_.+
         if len(value) <= 6 or value[:6] != "@TOA#_" or value[6] == "\n":
-            raise ValueError("Expected `str` matching regex '^@TOA#_.+' - at `$.Official_Account`")
+            raise _mismatch("^@TOA#_.+", "Official_Account")
 
 
 OfficialAccountName: TypeAlias = Annotated[str, msgspec.Meta(min_length=1, max_length=150)]
@@ -242,7 +247,7 @@ class AfterOfficialAccountDestroyed(
         value = self.official_account
         # `Official_Account` must match the contract's pattern ^@TOA#_.+
         if len(value) <= 6 or value[:6] != "@TOA#_" or value[6] == "\n":
-            raise ValueError("Expected `str` matching regex '^@TOA#_.+' - at `$.Official_Account`")
+            raise _mismatch("^@TOA#_.+", "Official_Account")
 
 
 class BeforeAddSubscriber(
@@ -278,7 +283,7 @@ class BeforeAddSubscriber(
         value = self.official_account
         # `Official_Account` must match the contract's pattern ^@TOA#_.+
         if len(value) <= 6 or value[:6] != "@TOA#_" or value[6] == "\n":
-            raise ValueError("Expected `str` matching regex '^@TOA#_.+' - at `$.Official_Account`")
+            raise _mismatch("^@TOA#_.+", "Official_Account")
 
 
 OnlineOnlyFlag: TypeAlias = Literal[0, 1]
@@ -583,7 +588,7 @@ class AfterSendMsg(
         value = self.official_account
         # `Official_Account` must match the contract's pattern ^@TOA#_.+
         if len(value) <= 6 or value[:6] != "@TOA#_" or value[6] == "\n":
-            raise ValueError("Expected `str` matching regex '^@TOA#_.+' - at `$.Official_Account`")
+            raise _mismatch("^@TOA#_.+", "Official_Account")
 
 
 class BeforeCreateOfficialAccount(
@@ -653,7 +658,7 @@ class AfterCreateOfficialAccount(
         value = self.official_account
         # `Official_Account` must match the contract's pattern ^@TOA#_.+
         if len(value) <= 6 or value[:6] != "@TOA#_" or value[6] == "\n":
-            raise ValueError("Expected `str` matching regex '^@TOA#_.+' - at `$.Official_Account`")
+            raise _mismatch("^@TOA#_.+", "Official_Account")
 
 
 class AfterOfficialAccountInfoChanged(
@@ -702,7 +707,7 @@ class AfterOfficialAccountInfoChanged(
         value = self.official_account
         # `Official_Account` must match the contract's pattern ^@TOA#_.+
         if len(value) <= 6 or value[:6] != "@TOA#_" or value[6] == "\n":
-            raise ValueError("Expected `str` matching regex '^@TOA#_.+' - at `$.Official_Account`")
+            raise _mismatch("^@TOA#_.+", "Official_Account")
 
 
 class AfterAddSubscriber(
@@ -741,7 +746,7 @@ class AfterAddSubscriber(
         value = self.official_account
         # `Official_Account` must match the contract's pattern ^@TOA#_.+
         if len(value) <= 6 or value[:6] != "@TOA#_" or value[6] == "\n":
-            raise ValueError("Expected `str` matching regex '^@TOA#_.+' - at `$.Official_Account`")
+            raise _mismatch("^@TOA#_.+", "Official_Account")
 
 
 class BeforeSendMsg(
@@ -782,7 +787,7 @@ class BeforeSendMsg(
         value = self.official_account
         # `Official_Account` must match the contract's pattern ^@TOA#_.+
         if len(value) <= 6 or value[:6] != "@TOA#_" or value[6] == "\n":
-            raise ValueError("Expected `str` matching regex '^@TOA#_.+' - at `$.Official_Account`")
+            raise _mismatch("^@TOA#_.+", "Official_Account")
 
 
 class WithdrawnMsg(msgspec.Struct, kw_only=True, gc=False):
@@ -823,7 +828,7 @@ class AfterMsgWithDraw(
         value = self.official_account
         # `Official_Account` must match the contract's pattern ^@TOA#_.+
         if len(value) <= 6 or value[:6] != "@TOA#_" or value[6] == "\n":
-            raise ValueError("Expected `str` matching regex '^@TOA#_.+' - at `$.Official_Account`")
+            raise _mismatch("^@TOA#_.+", "Official_Account")
 
 
 CallbackEvent: TypeAlias = (
@@ -1082,7 +1087,7 @@ class _TolerantAfterSendMsg(
         value = self.official_account
         # `Official_Account` must match the contract's pattern ^@TOA#_.+
         if len(value) <= 6 or value[:6] != "@TOA#_" or value[6] == "\n":
-            raise ValueError("Expected `str` matching regex '^@TOA#_.+' - at `$.Official_Account`")
+            raise _mismatch("^@TOA#_.+", "Official_Account")
 
 
 class _TolerantBeforeSendMsg(
@@ -1103,7 +1108,7 @@ class _TolerantBeforeSendMsg(
         value = self.official_account
         # `Official_Account` must match the contract's pattern ^@TOA#_.+
         if len(value) <= 6 or value[:6] != "@TOA#_" or value[6] == "\n":
-            raise ValueError("Expected `str` matching regex '^@TOA#_.+' - at `$.Official_Account`")
+            raise _mismatch("^@TOA#_.+", "Official_Account")
 
 
 _TolerantCallbackEvent: TypeAlias = (

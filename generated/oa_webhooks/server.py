@@ -98,7 +98,15 @@ CLIENT_IP_PARAMETER: Final = "ClientIP"
 PLATFORM_PARAMETER: Final = "OptPlatform"
 PROBLEM_MEDIA_TYPE: Final = "application/problem+json"
 _KNOWN_PARAMETERS: Final = frozenset(
-    {"SdkAppid", "CallbackCommand", "contenttype", "ClientIP", "OptPlatform", "Sign", "RequestTime"}
+    {
+        "SdkAppid",
+        "CallbackCommand",
+        "contenttype",
+        "ClientIP",
+        "OptPlatform",
+        "Sign",
+        "RequestTime",
+    }
 )
 MAX_BODY_BYTES: Final = 1048576
 """The largest body accepted by default: the contract's `x-delivery.maxBodyBytes` (413 beyond)."""

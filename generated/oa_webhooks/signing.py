@@ -42,7 +42,7 @@ class SignatureError(Exception):
 
 
 def compute_signature(token: str, request_time: int) -> str:
-    """The lowercase hex digest of the signed message (documented vector: "xxxxyyyy", 1669872112)."""
+    """The lowercase hex digest of the signed message (documented vector: 'xxxxyyyy', 1669872112)."""
     message = _MESSAGE.format(token=token, timestamp=int(request_time))
     return hashlib.new(_ALGORITHM, message.encode()).hexdigest()
 

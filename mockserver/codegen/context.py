@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.contract import Contract, ContractError, FieldPath, VendorValue
+from mockserver.contract import INT_FORMATS, Contract, ContractError, FieldPath, VendorValue
 
 __all__ = [
     "Alias",
@@ -42,9 +42,6 @@ __all__ = [
     "py_literal",
     "snake_case",
 ]
-
-_INTEGER_FORMATS: dict[str, tuple[int, int]] = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
-"""The ranges of OpenAPI's integer formats."""
 
 JSON = Any
 
@@ -68,16 +65,8 @@ def pascal_case(name: str) -> str:
 
 
 def py_literal(value: JSON) -> str:
-    """A Python literal for a JSON scalar, double-quoted like ruff format writes it."""
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    if value is None:
-        return "None"
-    if isinstance(value, str):
-        if '"' in value and "'" not in value:
-            return repr(value)  # single quotes, as ruff format prefers when they avoid escapes
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, int | float):
+    """A Python literal for a JSON scalar (the formatter step picks the quotes)."""
+    if value is None or isinstance(value, str | bool | int | float):
         return repr(value)
     raise ContractError(f"no Python literal for {value!r}")
 
@@ -252,6 +241,8 @@ class Webhook:
     example_names: tuple[str, ...]
     error_info_attr: str | None = None
     replacements: tuple[Replacement, ...] = ()
+    nested_default: bool = False
+    """The default answer holds a list or an object: a copy of it must be deep, not shallow."""
 
     @property
     def can_refuse(self) -> bool:
@@ -342,11 +333,6 @@ class CodegenContext:
             if isinstance(definition, Struct) and definition.name == name:
                 return definition
         raise ContractError(f"no struct named {name!r}")
-
-    @property
-    def exported(self) -> tuple[str, ...]:
-        """The public names of the models module, sorted like ruff sorts ``__all__``."""
-        return tuple(sorted(d.name for d in self.definitions))
 
 
 def _rename(expr: str, names: Mapping[str, str]) -> str:
@@ -458,7 +444,7 @@ class _Builder:
             type_expr = self.type_of(prop, owner, checks)
             struct, is_list = self._held_struct(prop)
             default = py_literal(prop["default"]) if "default" in prop else None
-            description = _description(prop) or _description(self._target(prop))
+            description = _description(prop) or _description(self.contract.follow(prop))
             check = checks[0] if checks else None
             fields.append(
                 Field(wire, python, type_expr, wire in required, default, description, struct, is_list, check)
@@ -472,19 +458,11 @@ class _Builder:
             tag_python_name=snake_case(tag_field) if tag_field else None,
         )
 
-    def _target(self, schema: Mapping[str, JSON]) -> Mapping[str, JSON]:
-        while "$ref" in schema:
-            schema = self.schemas[self._ref_name(schema["$ref"])]
-        return schema
-
     def _held_struct(self, schema: Mapping[str, JSON]) -> tuple[str | None, bool]:
         """The struct a property holds directly or as list items (None for scalars)."""
-        seen = schema
-        while "$ref" in seen:
-            name = self._ref_name(seen["$ref"])
-            if isinstance(self.done.get(name), Struct):
-                return name, False
-            seen = self.schemas[name]
+        ref, seen = self.contract.followed(schema)
+        if ref is not None and isinstance(self.done.get(self._ref_name(ref)), Struct):
+            return self._ref_name(ref), False
         if seen.get("type") == "array" and "items" in seen:
             inner, _ = self._held_struct(seen["items"])
             return inner, True
@@ -522,7 +500,7 @@ class _Builder:
             base = "int"
             # An OpenAPI `format: int32/int64` is a range the contract's validators enforce, so the
             # models enforce it too (else a 30-digit EventTime would decode here and fail there).
-            low, high = _INTEGER_FORMATS.get(str(schema.get("format")), (None, None))
+            low, high = INT_FORMATS.get(str(schema.get("format")), (None, None))
             minimum, maximum = schema.get("minimum", low), schema.get("maximum", high)
             meta += [("ge", minimum), ("le", maximum)]
         elif kind == "number":
@@ -618,6 +596,7 @@ def build_context(contract: Contract, package: str) -> CodegenContext:
                     _subset_rule(structs, event, response, attr, path) for attr, path in sorted(hook.subset_of.items())
                 ),
                 example_names=tuple(e.name for e in hook.examples),
+                nested_default=any(isinstance(v, Mapping | list) for v in hook.default_response.values()),
             )
         )
 
@@ -677,9 +656,7 @@ def _problem(contract: Contract, structs: Mapping[str, Struct]) -> tuple[Struct 
     """The struct of the error answers (the 4xx responses' schema), if the contract has one."""
     found: list[tuple[str, str]] = []
     for status in contract.error_statuses:
-        response = contract.operation["responses"][str(status)]
-        if "$ref" in response:
-            response = contract.resolve(response["$ref"])
+        response = contract.follow(contract.operation["responses"][str(status)])
         for media, body in response.get("content", {}).items():
             ref = body.get("schema", {}).get("$ref", "")
             found.append((media, ref.rsplit("/", 1)[-1]))

@@ -2,10 +2,10 @@
 
 OpenAPI 3.0 has no way to say "the vendor calls you", so the contract describes the webhook URL
 as one `POST /` operation. 3.1 tools read `webhooks` instead; this module derives that view:
-each command becomes a named webhook whose request body is its own event schema, whose
-command parameter is pinned to that one value, whose examples are its own, and whose 200
-answer is the one response schema that answers it. Components are carried over unchanged
-(the contract uses no 3.0-only keyword such as `nullable`), so both documents stay in step.
+each command becomes a named webhook whose operation is `Contract.webhook_operation` (its own
+event schema, examples and answer, the command parameter pinned; the fuzzer derives its
+per-webhook operations from the same projection). Components are carried over unchanged (the
+contract uses no 3.0-only keyword such as `nullable`), so both documents stay in step.
 """
 
 from __future__ import annotations
@@ -25,55 +25,6 @@ _NOTE = (
 )
 
 
-def _webhook_operation(contract: Contract, index: int) -> dict[str, Any]:
-    hook = contract.webhooks[index]
-    operation = contract.operation
-    media = operation["requestBody"]["content"]["application/json"]
-    examples = {
-        name: copy.deepcopy(example)
-        for name, example in media.get("examples", {}).items()
-        if example.get("value", {}).get(contract.command_field) == hook.command
-    }
-    command_param = contract.parameter("command")
-    parameters: list[Any] = []
-    for raw in operation.get("parameters", []):
-        param = contract.resolve(raw["$ref"]) if "$ref" in raw else raw
-        if param.get("name") == command_param.name:
-            pinned = {key: copy.deepcopy(value) for key, value in param.items() if key not in ("schema", "example")}
-            pinned["schema"] = {"type": "string", "enum": [hook.command]}
-            pinned["example"] = hook.command
-            parameters.append(pinned)
-        else:
-            parameters.append(copy.deepcopy(raw))
-    responses: dict[str, Any] = {
-        "200": {
-            "description": f"The answer to {hook.command}.",
-            "content": {"application/json": {"schema": {"$ref": hook.response_ref}}},
-        }
-    }
-    for status, response in operation.get("responses", {}).items():
-        if str(status) != "200":
-            responses[str(status)] = copy.deepcopy(response)
-    result: dict[str, Any] = {
-        "operationId": hook.name,
-        "summary": hook.title or hook.name,
-        "description": hook.description,
-        "tags": copy.deepcopy(operation.get("tags", [])),
-        "parameters": parameters,
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": {"$ref": hook.request_ref}, "examples": examples}},
-        },
-        "responses": responses,
-    }
-    for key, value in operation.items():
-        if key.startswith("x-"):
-            result[key] = copy.deepcopy(value)
-    if hook.docs:
-        result["externalDocs"] = {"url": hook.docs}
-    return {"post": result}
-
-
 def to_openapi31(contract: Contract) -> dict[str, Any]:
     """The 3.1 document as a dict: info, servers, tags and components kept, `paths` replaced by `webhooks`."""
     source = contract.document
@@ -81,7 +32,7 @@ def to_openapi31(contract: Contract) -> dict[str, Any]:
     for key in ("info", "externalDocs", "servers", "tags"):
         if key in source:
             document[key] = copy.deepcopy(source[key])
-    document["webhooks"] = {hook.command: _webhook_operation(contract, i) for i, hook in enumerate(contract.webhooks)}
+    document["webhooks"] = {hook.command: {contract.method: contract.webhook_operation(hook)} for hook in contract}
     document["components"] = copy.deepcopy(source["components"])
     return document
 

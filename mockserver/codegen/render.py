@@ -1,9 +1,12 @@
-"""Rendering: a strict, deterministic Jinja2 environment over the template context.
+"""Rendering: a strict, deterministic Jinja2 environment over the template context, then ruff.
 
 `StrictUndefined` turns a typo in a template into an error instead of an empty string, and the
-output depends only on the contract and the templates (no timestamps, contract order), so
-`--check` can compare it byte for byte with a checked-in copy. A user overrides one template by
-putting a file of the same name in `--templates DIR`; the others still come from the kit.
+output depends only on the contract, the templates and ruff's version (no timestamps, contract
+order), so `--check` can compare it byte for byte with a checked-in copy. Templates are plain
+Python with Jinja2 blocks; the rendered modules are laid out by the formatter step
+(`mockserver.codegen.formatter`), so no template wraps a line or sorts a list. A user overrides
+one template by putting a file of the same name in `--templates DIR`; the others still come
+from the kit.
 """
 
 from __future__ import annotations
@@ -13,16 +16,16 @@ import difflib
 import re
 import textwrap
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import jinja2
 
-from mockserver.codegen.context import CodegenContext, py_literal, snake_case
+from mockserver.codegen.context import CodegenContext, py_literal
+from mockserver.codegen.formatter import LINE_LENGTH, format_python
 from mockserver.errors import RenderError
 
 __all__ = [
-    "LINE_LENGTH",
     "RenderError",
     "RenderedFile",
     "StaleFile",
@@ -32,9 +35,6 @@ __all__ = [
     "render_package",
     "write",
 ]
-
-LINE_LENGTH = 120
-"""The width the generated code is laid out for (the kit's ruff line length)."""
 
 
 @dataclass(frozen=True)
@@ -78,114 +78,9 @@ def _docstring(text: str, indent: int = 0, width: int = LINE_LENGTH - 20) -> str
     return text_.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').lstrip()
 
 
-def _comment(text: str, indent: int = 0, width: int = LINE_LENGTH - 20) -> str:
-    pad = " " * indent
-    wrapped = textwrap.wrap(" ".join(text.split()), width=max(width - indent - 2, 40), break_long_words=False)
-    return "\n".join(f"{pad}# {line}" for line in wrapped).lstrip()
-
-
-def _split_top_level(inner: str, separator: str = ",") -> list[str]:
-    parts, depth, start, quoted = [], 0, 0, False
-    index = 0
-    while index < len(inner):
-        char = inner[index]
-        if char == '"' and (index == 0 or inner[index - 1] != "\\"):
-            quoted = not quoted
-        elif not quoted and char in "([{":
-            depth += 1
-        elif not quoted and char in ")]}":
-            depth -= 1
-        elif not quoted and depth == 0 and inner.startswith(separator, index):
-            parts.append(inner[start:index].strip())
-            start = index + len(separator)
-            index = start
-            continue
-        index += 1
-    parts.append(inner[start:].strip())
-    return [p for p in parts if p]
-
-
-def _def_parameters(line: str) -> tuple[str, str, str] | None:
-    """Split ``def name(params) -> R:`` at its parameter list."""
-    match = re.match(r"(\s*(?:async )?def \w+\()(.*)(\)(?: -> .+)?:)$", line)
-    return (match.group(1), match.group(2), match.group(3)) if match else None
-
-
-def _last_bracket(line: str) -> tuple[str, str, str] | None:
-    """Split ``head(inner)tail`` at the bracket pair that closes at the end of the line."""
-    if line.lstrip().startswith(("def ", "async def ")):
-        return _def_parameters(line)
-    tail = ":" if line.endswith("):") else ""
-    body = line[: len(line) - len(tail)]
-    if not body or body[-1] not in ")]":
-        return None
-    depth, quoted = 0, False
-    for index in range(len(body) - 1, -1, -1):
-        char = body[index]
-        if char == '"':
-            quoted = not quoted
-        elif quoted:
-            continue
-        elif char in ")]}":
-            depth += 1
-        elif char in "([{":
-            depth -= 1
-            if depth == 0:
-                return body[: index + 1], body[index + 1 : -1], body[-1] + tail
-    return None
-
-
-def _fit(line: str, indent: int = 0) -> str:
-    """Lay out one statement as ruff format does when it is longer than the line length.
-
-    The generated code must be clean without a formatter run, so the few shapes the templates
-    produce are laid out here the way ruff lays them out: a too-long bracket is split with its
-    contents on one indented line if they fit, else one item per line with a trailing comma; a
-    too-long right-hand side whose bracket cannot be split is wrapped in parentheses.
-    """
-    if len(line) + indent <= LINE_LENGTH:
-        return line
-    if line.endswith(","):
-        return _fit(line[:-1], indent) + ","
-    pad, inner_pad = " " * indent, " " * (indent + 4)
-    split = _last_bracket(line)
-    if split is not None and len(split[0]) + indent <= LINE_LENGTH:
-        head, inner, closing = split
-        if len(inner) + indent + 4 <= LINE_LENGTH:
-            return f"{head}\n{inner_pad}{inner}\n{pad}{closing}"
-        body = "".join(f"{inner_pad}{part},\n" for part in _split_top_level(inner))
-        return f"{head}\n{body}{pad}{closing}"
-    if " = " in line:
-        left, right = line.split(" = ", 1)
-        return f"{left} = (\n{inner_pad}{right}\n{pad})"
-    return line
-
-
-def _fit_union(left: str, members: list[str], indent: int = 0) -> str:
-    """``left = A | B | C`` laid out like ruff: one line, one parenthesized line, or one member a line."""
-    joined = " | ".join(members)
-    line = f"{left} = {joined}"
-    if len(line) + indent <= LINE_LENGTH:
-        return line
-    pad, inner_pad = " " * indent, " " * (indent + 4)
-    if len(joined) + indent + 4 <= LINE_LENGTH:
-        return f"{left} = (\n{inner_pad}{joined}\n{pad})"
-    body = f"\n{inner_pad}| ".join(members)
-    return f"{left} = (\n{inner_pad}{body}\n{pad})"
-
-
 def _py_bytes(value: str) -> str:
     """A bytes literal for ASCII text; otherwise the text literal encoded at import time."""
     return f"b{py_literal(value)}" if value.isascii() else f"{py_literal(value)}.encode()"
-
-
-def _sort_all(names: Iterable[str]) -> list[str]:
-    """Sort names the way ruff's RUF022 wants ``__all__``: CONSTANTS, then Classes, then functions."""
-    return sorted(set(names), key=lambda n: (0 if n.isupper() else 1 if n[:1].isupper() else 2, n))
-
-
-def _snake_upper(name: str) -> str:
-    return snake_case(name).upper()
 
 
 def make_environment(templates: Path | None = None, language: str = "python") -> jinja2.Environment:
@@ -205,11 +100,6 @@ def make_environment(templates: Path | None = None, language: str = "python") ->
     env.filters["py"] = py_literal
     env.filters["pybytes"] = _py_bytes
     env.filters["docstring"] = _docstring
-    env.filters["comment"] = _comment
-    env.filters["fit"] = _fit
-    env.filters["fit_union"] = _fit_union
-    env.filters["sort_all"] = _sort_all
-    env.filters["upper_snake"] = _snake_upper
     env.filters["re_escape"] = re.escape
     return env
 
@@ -246,8 +136,23 @@ def _check_python(rendered: RenderedFile, template: str) -> None:
         raise RenderError(f"{template} renders invalid Python ({where}: {exc.msg})") from None
 
 
+def _where(exc: BaseException, name: str) -> str:
+    """``template:line`` of the innermost template frame of `exc` (Jinja2 maps its frames to template lines)."""
+    where = name
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            where = f"{Path(filename).name}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where
+
+
 def render_package(context: CodegenContext, templates: Path | None = None) -> list[RenderedFile]:
-    """Render every ``*.j2`` template into ``<name without .j2>``; ``_name.j2`` files are partials."""
+    """Render every ``*.j2`` template into ``<name without .j2>``, then lay out the Python ones with ruff.
+
+    ``_name.j2`` files are partials (for ``{% include %}`` and ``{% import %}``), not rendered.
+    """
     if templates is not None:
         _check_overrides(templates)
     env = make_environment(templates)
@@ -255,12 +160,18 @@ def render_package(context: CodegenContext, templates: Path | None = None) -> li
     for name in _template_names(env):
         if _is_partial(name):
             continue
-        text = env.get_template(name).render(ctx=context)
+        try:
+            text = env.get_template(name).render(ctx=context)
+        except jinja2.TemplateSyntaxError:
+            raise
+        except jinja2.TemplateError as exc:
+            raise RenderError(f"{_where(exc, name)}: {exc}") from None
         rendered = RenderedFile(name.removesuffix(".j2"), text)
         if rendered.path.endswith(".py"):
             _check_python(rendered, name)
         files.append(rendered)
-    return files
+    formatted = format_python({f.path: f.text for f in files if f.path.endswith(".py")})
+    return [replace(f, text=formatted[f.path]) if f.path in formatted else f for f in files]
 
 
 def _read(target: Path) -> str | None:

@@ -166,23 +166,13 @@ def per_webhook_document(contract: Contract, app_id: str | None) -> dict[str, JS
     the app-id parameter is pinned to it so that valid cases are valid for this backend.
     """
     document = copy.deepcopy(dict(contract.document))
-    operation = document["paths"][contract.path][contract.method]
-    media = operation["requestBody"]["content"]["application/json"]
     dropped = {contract.signing.signature_parameter, contract.signing.timestamp_parameter}
     paths: dict[str, JSON] = {}
     for webhook in contract.webhooks:
-        branch = copy.deepcopy(operation)
-        branch["operationId"] = webhook.name
-        branch_media = branch["requestBody"]["content"]["application/json"]
-        branch_media["schema"] = {"$ref": webhook.request_ref}
-        branch_media["examples"] = {
-            name: example
-            for name, example in media.get("examples", {}).items()
-            if example.get("value", {}).get(contract.command_field) == webhook.command
-        }
+        branch = contract.webhook_operation(webhook)
         parameters = []
         for raw in branch.get("parameters", []):
-            parameter = dict(contract.resolve(raw["$ref"]) if "$ref" in raw else raw)
+            parameter = dict(contract.follow(raw))
             if parameter["name"] in dropped:
                 continue
             role = parameter.get("x-role")
@@ -385,7 +375,7 @@ class CaseFactory:
         changed = copy.deepcopy(dict(body))
         added: list[str] = []
         for name, prop in schema.get("properties", {}).items():
-            items = _follow(self.contract, _follow(self.contract, prop).get("items", {}))
+            items = self.contract.follow(self.contract.follow(prop).get("items", {}))
             element = self._unknown_element(items)
             if element is not None and isinstance(changed.get(name), list):
                 changed[name] = [*changed[name], element[1]]
@@ -403,14 +393,14 @@ class CaseFactory:
         fallback = [b for b in items["oneOf"] if b.get("$ref") not in targets]
         if not fallback or not mapping:
             return None
-        branch = _follow(self.contract, fallback[0])
+        branch = self.contract.follow(fallback[0])
         tag = os.path.commonprefix(list(mapping)) + "FutureElem"  # noqa: RUF071 - a string prefix, not a path
         element: dict[str, Any] = {}
         for name in branch.get("required", []):
             if name == discriminator["propertyName"]:
                 element[name] = tag
             else:
-                element[name] = _minimal(_follow(self.contract, branch.get("properties", {}).get(name, {})))
+                element[name] = _minimal(self.contract.follow(branch.get("properties", {}).get(name, {})))
         return tag, element
 
     # -- unknown command -----------------------------------------------------
@@ -447,12 +437,6 @@ class CaseFactory:
 
 _UNKNOWN_FIELD = "FutureVendorField"
 """The name of the field a later vendor release adds (invented on purpose: no contract field has it)."""
-
-
-def _follow(contract: Contract, schema: Mapping[str, Any]) -> Mapping[str, Any]:
-    while "$ref" in schema:
-        schema = contract.resolve(schema["$ref"])
-    return schema
 
 
 def _with_unknown_fields(value: Any) -> Any:

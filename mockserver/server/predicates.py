@@ -116,8 +116,7 @@ def check_path(contract: Contract, source: str, path: FieldPath, webhooks: Seque
 
 def _schema_options(contract: Contract, node: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The schemas a value at `node` may follow: `$ref` followed, oneOf/anyOf/allOf branches spread out."""
-    if "$ref" in node:
-        node = contract.resolve(str(node["$ref"]))
+    node = contract.follow(node)
     branches = [*node.get("oneOf", ()), *node.get("anyOf", ()), *node.get("allOf", ())]
     if not branches:
         return [node]
