@@ -42,21 +42,19 @@ def test_the_plugin_costs_nothing_until_a_fixture_is_used(tmp_path: Path) -> Non
     )
     temp = tmp_path / "tmp"
     temp.mkdir()
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-W", "error", "-p", "no:cacheprovider", "test_user.py::test_unrelated"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "TMPDIR": str(temp)},
-    )
+
+    def pytest_run(*selection: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-W", "error", "-p", "no:cacheprovider", *selection],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "TMPDIR": str(temp)},
+        )
+
+    run = pytest_run("test_user.py::test_unrelated")
     assert run.returncode == 0, run.stdout + run.stderr
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-W", "error", "-p", "no:cacheprovider", "test_user.py"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "TMPDIR": str(temp)},
-    )
+    run = pytest_run("test_user.py")
     assert run.returncode == 0, run.stdout + run.stderr
     assert "2 passed" in run.stdout
     assert not list(temp.glob("mockserver-stderr-*")), "a server left its stderr log behind"
