@@ -104,7 +104,10 @@ def announced(contract: Contract, webhook: Webhook) -> dict[str, str]:
 
 
 def load_scenario(name_or_path: str, contract: Contract) -> Scenario:
-    """A built-in scenario by name (``subscriber storm`` = ``subscriber-storm``) or a YAML file; `InputError` otherwise."""
+    """A built-in scenario by name (``subscriber storm`` = ``subscriber-storm``) or a YAML file.
+
+    Raises `InputError` naming the file and the key for anything that cannot be used.
+    """
     key = name_or_path.strip().lower().replace(" ", "-").replace("_", "-")
     if key in BUILT_IN:
         text = resources.files(__package__).joinpath("scenarios", BUILT_IN[key]).read_text(encoding="utf-8")

@@ -20,6 +20,7 @@ and judging). Everything it knows comes from the contract:
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import random
 import re
@@ -42,6 +43,7 @@ __all__ = ["Account", "Delivery", "Message", "Simulation", "simulate"]
 JSON = Any
 Operation = tuple[Webhook, dict[str, JSON]]
 _SUBSCRIBE = {"subscribers": "add"}
+_JSON_TYPE = "application/json"
 
 
 @dataclass
@@ -187,9 +189,7 @@ class Simulation:
                         else [m.key for m in account.messages.values() if not m.withdrawn]
                     )
                     items = self._some(current, step.share)
-                planned.extend(
-                    (webhook, {**base, role: items[at : at + batch]}) for at in range(0, len(items), batch)
-                )
+                planned.extend((webhook, {**base, role: items[at : at + batch]}) for at in range(0, len(items), batch))
         self._rng.shuffle(planned)
         return planned
 
@@ -391,7 +391,7 @@ async def simulate(
             verdict = await sender.send(delivery.webhook.command, content, query=query)
             if delivery.index == 0 and verdict.status is None and not verdict.timed_out:
                 raise Unreachable(f"nothing answers at {url}: {verdict.error}")
-            report.record(delivery.index, verdict, lambda q=query, c=content: curl_command(url, q, c, "application/json"))
+            report.record(delivery.index, verdict, functools.partial(curl_command, url, query, content, _JSON_TYPE))
             if on_delivery is not None:
                 on_delivery(report)
             try:
