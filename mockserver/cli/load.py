@@ -43,7 +43,11 @@ LOCUSTFILE = Path(__file__).resolve().parent.parent / "traffic" / "locustfile.py
 @click.option("--expect-workers", type=click.IntRange(min=1), help="Master: wait for this many workers.")
 @click.option("--worker", is_flag=True, help="Run as a Locust worker of --master-host.")
 @click.option("--master-host", default="127.0.0.1", show_default=True, help="Worker: the master's address.")
-@click.option("--master-port", type=click.IntRange(1, 65535), help="Master/worker port (Locust's default 5557).")
+@click.option(
+    "--master-port",
+    type=click.IntRange(1, 65535),
+    help="The port the master listens on and workers connect to (Locust's default 5557).",
+)
 @click.option("--web-port", type=click.IntRange(1, 65535), help="Port of Locust's web UI (default 8089).")
 @click.pass_context
 def command(ctx: click.Context, /, **options: object) -> None:
@@ -98,7 +102,7 @@ def locust_argv(extra: list[str], **options: object) -> list[str]:
         if options.get("expect_workers"):
             argv += ["--expect-workers", str(options["expect_workers"])]
     if options.get("master_port"):
-        argv += ["--master-port", str(options["master_port"])]
+        argv += ["--master-bind-port" if options.get("master") else "--master-port", str(options["master_port"])]
     if options.get("web_port"):
         argv += ["--web-port", str(options["web_port"])]
     return argv + list(extra)
