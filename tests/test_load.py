@@ -61,13 +61,26 @@ def senders(accounts: set[str]) -> set[tuple[str, str]]:
 def test_headless_run_reaches_every_user_and_the_mock_saw_every_delivery(
     mockserver: RunningServer, contract: Contract
 ) -> None:
-    output = finish(load("--url", mockserver.url, "--users", "3", "--spawn-rate", "3", "--run-time", "3s",
-                         "--headless", "--token", "t0k"))  # fmt: skip
+    output = finish(
+        load(
+            "--url",
+            mockserver.url,
+            "--users",
+            "3",
+            "--spawn-rate",
+            "3",
+            "--run-time",
+            "3s",
+            "--headless",
+            "--token",
+            "t0k",
+        )
+    )
     match = _TOTAL.search(output)
     assert match, output[-3000:]
     total = int(match.group(1))
     assert total > 0 and "0 failed" in output
-    assert mockserver.wait_for(total) == total
+    assert total <= mockserver.wait_for(total) <= total + 3  # up to one request per user in flight at the stop
     assert mockserver.count(verdict="invalid") == 0
     assert {user for _, user in senders(accounts_in_journal(mockserver, contract))} == {"1", "2", "3"}
 
@@ -76,8 +89,25 @@ def test_master_and_two_workers_all_deliver(mockserver: RunningServer, contract:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = str(probe.getsockname()[1])
-    master = load("--url", mockserver.url, "--users", "4", "--spawn-rate", "4", "--run-time", "4s", "--headless",
-                  "--master", "--expect-workers", "2", "--master-port", port, "--", "--master-bind-host", "127.0.0.1")  # fmt: skip
+    master = load(
+        "--url",
+        mockserver.url,
+        "--users",
+        "4",
+        "--spawn-rate",
+        "4",
+        "--run-time",
+        "4s",
+        "--headless",
+        "--master",
+        "--expect-workers",
+        "2",
+        "--master-port",
+        port,
+        "--",
+        "--master-bind-host",
+        "127.0.0.1",
+    )
     workers: Sequence[subprocess.Popen[str]] = [
         load("--worker", "--master-host", "127.0.0.1", "--master-port", port) for _ in range(2)
     ]
@@ -103,8 +133,19 @@ def test_master_and_two_workers_all_deliver(mockserver: RunningServer, contract:
 def test_usage_and_argv() -> None:
     result = CliRunner().invoke(main, ["load", "--users", "2"])
     assert result.exit_code == 2 and "--url is required" in result.output
-    argv = locust_argv(["--csv", "out"], url="http://127.0.0.1:1/", users=5, spawn_rate=2.0, run_time="10s",
-                       headless=True, scenario="broadcast", seed=3, worker=False, master=False, token="secret")  # fmt: skip
+    argv = locust_argv(
+        ["--csv", "out"],
+        url="http://127.0.0.1:1/",
+        users=5,
+        spawn_rate=2.0,
+        run_time="10s",
+        headless=True,
+        scenario="broadcast",
+        seed=3,
+        worker=False,
+        master=False,
+        token="secret",
+    )
     assert argv[1:3] == ["-m", "locust"] and "secret" not in argv
     assert argv[-2:] == ["--csv", "out"] and "--headless" in argv and "broadcast" in argv
     assert "MOCKSERVER_TOKEN" in CliRunner().invoke(main, ["load", "--help"]).output
