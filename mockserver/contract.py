@@ -25,6 +25,7 @@ from mockserver.errors import ContractError, UnknownCommand
 __all__ = [
     "INT_FORMATS",
     "OUTCOMES",
+    "STATE_CHANGES",
     "Contract",
     "ContractError",
     "Effect",
@@ -49,6 +50,12 @@ OUTCOMES = frozenset({"allow", "reject", "drop", "ignored"})
 INT_FORMATS: Mapping[str, tuple[int, int]] = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 """The ranges OpenAPI's integer formats stand for (the models and the compiled validator enforce them)."""
 
+STATE_CHANGES: Mapping[str, frozenset[str]] = {
+    "account": frozenset({"create", "update", "destroy", "full"}),
+    "subscribers": frozenset({"add", "remove"}),
+    "messages": frozenset({"add", "remove"}),
+}
+"""What an "after" webhook can announce (`x-webhook.state`): a subject and its change."""
 
 # libyaml is several times faster; the pure-Python loader gives the same result.
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -240,6 +247,10 @@ class Webhook:
     """What an allowing answer changes in the operation (`x-webhook.effects`)."""
     follows: Follows | None = None
     """The webhook this one is fired after (`x-webhook.follows`), if any."""
+    state: Mapping[str, str] = field(default_factory=dict)
+    """What the operation an "after" webhook announces did (`x-webhook.state`): subject -> change."""
+    roles: Mapping[str, FieldPath] = field(default_factory=dict)
+    """Where each `x-role` of the event's fields is (``subscriber`` -> the path of a list's user IDs)."""
 
     @property
     def error_code_values(self) -> tuple[VendorValue, ...]:
@@ -547,7 +558,37 @@ class Contract:
             subset_of=subset_of,
             effects=tuple(self._effect(ref, response, entry) for entry in meta.get("effects", ())),
             follows=self._follows(ref, meta.get("follows")),
+            state=self._state(ref, meta.get("state")),
+            roles=dict(self._roles(schema, "", ())),
         )
+
+    def _state(self, ref: str, raw: JSON) -> dict[str, str]:
+        if raw is None:
+            return {}
+        if not isinstance(raw, Mapping) or not all(
+            subject in STATE_CHANGES and change in STATE_CHANGES[subject] for subject, change in raw.items()
+        ):
+            allowed = "; ".join(f"{s}: {'/'.join(sorted(c))}" for s, c in STATE_CHANGES.items())
+            raise ContractError(f"{ref}: x-webhook.state maps a subject to its change ({allowed}), not {raw!r}")
+        return {str(subject): str(change) for subject, change in raw.items()}
+
+    def _roles(self, node: JSON, path: str, seen: tuple[str, ...]) -> Iterator[tuple[str, FieldPath]]:
+        """The `x-role` of every field under `node`, with its path (the nearest role along a `$ref` chain wins)."""
+        role: JSON = None
+        while isinstance(node, Mapping):
+            role = role if role is not None else node.get("x-role")
+            ref = node.get("$ref")
+            if not isinstance(ref, str) or ref in seen:
+                break
+            seen, node = (*seen, ref), self.resolve(ref)
+        if path and isinstance(role, str):
+            yield role, FieldPath.parse(path)
+        if not isinstance(node, Mapping):
+            return
+        if isinstance(node.get("items"), Mapping):
+            yield from self._roles(node["items"], f"{path}[*]", seen)
+        for name, child in node.get("properties", {}).items():
+            yield from self._roles(child, f"{path}.{name}" if path else str(name), seen)
 
     def _effect(self, ref: str, response: Mapping[str, JSON], entry: JSON) -> Effect:
         if not isinstance(entry, Mapping) or entry.get("action") not in ("replace", "exclude"):

@@ -1154,7 +1154,7 @@ AnyResponse: TypeAlias = (
 )
 """Any webhook's answer (each webhook has its own response class)."""
 
-CONTRACT_FINGERPRINT: Final = "c7c253e877f4e45c14daad1e89146903f3dcd27f6a0634878ed5c84545c2b644"
+CONTRACT_FINGERPRINT: Final = "9f99d8138a81f663a5a13e555cbac2e6c8251d1219101bd4e24586e9326efca7"
 """SHA-256 of the contract these models were generated from (canonical JSON of openapi.yaml)."""
 
 EVENT_TYPES: Final[Mapping[str, type[CallbackEvent]]] = {

@@ -21,7 +21,9 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("mockserver.cli.generate", "Render typed code (models, server stub, client) from the contract."),
     "replay": ("mockserver.cli.replay", "Send journaled deliveries again to a URL, re-signed, and judge the answers."),
     "send": ("mockserver.cli.send", "Fire one signed webhook at a URL and judge the answer as the Chat backend would."),
+    "load": ("mockserver.cli.load", "Load-test a webhook backend on Locust with the simulator's signed traffic."),
     "serve": ("mockserver.cli.serve", "Run the mock app backend: validation, scripted answers, a journal."),
+    "simulate": ("mockserver.cli.simulate", "Drive a backend with a stateful simulation of Official Accounts."),
     "validate": ("mockserver.cli.validate", "Check captured deliveries against the contract."),
 }
 
