@@ -28,10 +28,11 @@ import msgspec
 
 from mockserver.errors import JSONTextError
 
-__all__ = ["JSONTextError", "loads_strict", "refuse_duplicate_keys"]
+__all__ = ["TOO_DEEP", "JSONTextError", "loads_strict", "refuse_duplicate_keys"]
 
 
-_TOO_DEEP = "nested too deeply to decode (arrays/objects about 1000 levels deep)"
+TOO_DEEP = "nested too deeply to decode (arrays/objects about 1000 levels deep)"
+"""Completes "the body is ...": the one wording for a document too deep for the parsers or the checks."""
 
 _LONE_SURROGATE = re.compile(
     r"(?<!\\)(?:\\\\)*(\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
@@ -49,7 +50,7 @@ def loads_strict(data: bytes | str, *, duplicates: bool = True) -> Any:
     try:
         value = msgspec.json.decode(data)
     except RecursionError:
-        raise JSONTextError(_TOO_DEEP) from None
+        raise JSONTextError(TOO_DEEP) from None
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         raise _explain(data, str(exc)) from None
     if duplicates and isinstance(value, dict | list):
@@ -114,7 +115,7 @@ def refuse_duplicate_keys(data: bytes | str, decoded: Any = None) -> None:
             " one counts, so the kit refuses duplicate keys)"
         ) from None
     except RecursionError:
-        raise JSONTextError(_TOO_DEEP) from None
+        raise JSONTextError(TOO_DEEP) from None
 
 
 def _explain(data: bytes | str, terse: str) -> JSONTextError:
@@ -131,7 +132,7 @@ def _explain(data: bytes | str, terse: str) -> JSONTextError:
     try:
         json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
     except RecursionError:
-        return JSONTextError(_TOO_DEEP)
+        return JSONTextError(TOO_DEEP)
     except json.JSONDecodeError as exc:
         where = f"column {exc.colno}" if exc.lineno == 1 else f"line {exc.lineno}, column {exc.colno}"
         truncated = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")

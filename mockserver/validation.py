@@ -51,7 +51,7 @@ from werkzeug.http import parse_options_header
 
 from mockserver.contract import Contract, Parameter, Webhook, load_contract
 from mockserver.errors import JSONTextError, UnknownCommand
-from mockserver.jsontext import loads_strict, refuse_duplicate_keys
+from mockserver.jsontext import TOO_DEEP, loads_strict, refuse_duplicate_keys
 from mockserver.responses import ResponseChecker
 from mockserver.schema import (
     EXPLAIN_BUDGET_S,
@@ -436,7 +436,7 @@ class DeliveryValidator:
                     if not self._allowed_empty(error):
                         found.extend(_explain_error(error))
         except RecursionError:
-            found.append(Violation("body", "the JSON is nested too deeply to be checked"))
+            found.append(Violation("body", f"the body is {TOO_DEEP}"))
         except OutOfTime:
             cut.cut = True
         finally:

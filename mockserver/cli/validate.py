@@ -13,6 +13,7 @@ from rich.markup import escape
 from mockserver.captures import CapturedDelivery, CaptureError, read_captures, read_raw_body
 from mockserver.cli.options import load_spec, spec_option
 from mockserver.contract import Contract, UnknownCommand
+from mockserver.jsontext import TOO_DEEP
 from mockserver.schema import Violation
 from mockserver.validation import DeliveryValidator
 
@@ -31,7 +32,7 @@ def _check(validator: DeliveryValidator, delivery: CapturedDelivery) -> list[Vio
     try:
         return validator.check_request(delivery.query, delivery.body, delivery.content_type)
     except RecursionError:  # the JSON parsers recurse once per nesting level
-        return [Violation("body", "the JSON is nested too deeply to validate")]
+        return [Violation("body", f"the body is {TOO_DEEP}")]
 
 
 def _command_of(delivery: CapturedDelivery, contract: Contract) -> str:

@@ -2,7 +2,7 @@
 
 Templates never walk OpenAPI dictionaries. This module does it once, in Python, and hands them
 typed, immutable objects: named type definitions (`Alias`, `Struct`, `Union`) in an order where
-every definition comes after what it uses, `Webhook` entries tying an event class to the one
+every definition comes after what it uses, `WebhookContext` entries tying an event class to the one
 response class that answers it, the query parameters by role and the signing rule. Every name
 in the generated code comes from here: schema names become class names, webhook names become
 snake_case methods, wire names become snake_case attributes.
@@ -32,11 +32,11 @@ __all__ = [
     "PrefixCheck",
     "QueryParam",
     "Replacement",
-    "Signing",
+    "SigningContext",
     "Struct",
     "SubsetRule",
     "Union",
-    "Webhook",
+    "WebhookContext",
     "build_context",
     "pascal_case",
     "py_literal",
@@ -219,7 +219,7 @@ class Replacement:
 
 
 @dataclass(frozen=True)
-class Webhook:
+class WebhookContext:
     """One webhook: the event class, the response class that answers it, and delivery semantics."""
 
     command: str
@@ -263,7 +263,7 @@ class QueryParam:
 
 
 @dataclass(frozen=True)
-class Signing:
+class SigningContext:
     """The signing rule: which parameters carry the digest and the time, and the replay window."""
 
     algorithm: str
@@ -286,9 +286,9 @@ class CodegenContext:
     version: str
     definitions: tuple[Definition, ...]
     event_union: Union
-    webhooks: tuple[Webhook, ...]
+    webhooks: tuple[WebhookContext, ...]
     params: tuple[QueryParam, ...]
-    signing: Signing
+    signing: SigningContext
     timeout_seconds: float
     unknown_command_answer: str
     problem: Struct | None
@@ -569,12 +569,12 @@ def build_context(contract: Contract, package: str) -> CodegenContext:
     if not isinstance(event_union, Union):
         raise ContractError(f"{union_name} must be a discriminated oneOf")
 
-    webhooks: list[Webhook] = []
+    webhooks: list[WebhookContext] = []
     for hook in contract.webhooks:
         event, response = structs[hook.name], structs[hook.response_name]
         by_wire = {f.wire_name: f.python_name for f in response.fields}
         webhooks.append(
-            Webhook(
+            WebhookContext(
                 command=hook.command,
                 event=hook.name,
                 response=hook.response_name,
@@ -624,7 +624,7 @@ def build_context(contract: Contract, package: str) -> CodegenContext:
             )
             for p in contract.parameters
         ),
-        signing=Signing(
+        signing=SigningContext(
             algorithm=rule.algorithm,
             message=rule.message,
             signature_parameter=rule.signature_parameter,

@@ -32,7 +32,7 @@ from jsonschema.exceptions import best_match
 from starlette.types import Scope
 
 from mockserver.errors import InputError, ScriptError, UnknownRule
-from mockserver.jsontext import JSONTextError, loads_strict
+from mockserver.jsontext import TOO_DEEP, JSONTextError, loads_strict
 from mockserver.schema import format_path
 from mockserver.server.budgets import SCRIPT_BUDGET
 from mockserver.server.journal import Record
@@ -251,7 +251,7 @@ class _JSONBody(JSONRequestBodyValidator):  # type: ignore[misc]
         try:
             errors = list(self._validator.iter_errors(body))
         except RecursionError:
-            raise _bad_request("body", "the body nests arrays/objects too deeply to check") from None
+            raise _bad_request("body", f"the body is {TOO_DEEP}") from None
         error = best_match(errors)
         if error is not None:
             raise _bad_request(format_path("body", error.absolute_path), error.message)
