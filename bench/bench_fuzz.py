@@ -39,7 +39,7 @@ async def receive(request):
     await asyncio.sleep(DELAY)
     answer = ANSWERS.get(request.query_params.get(COMMAND, ""))
     if answer is None:
-        return Response(b'{{"title": "unknown command"}}', 400, media_type="application/problem+json")
+        return Response(b'{"title": "unknown command"}', 400, media_type="application/problem+json")
     return Response(answer, media_type="application/json")
 
 app = Starlette(routes=[Route("/", receive, methods=["POST"])])
@@ -82,7 +82,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         module = Path(tmp) / "bench_backend.py"
-        module.write_text(BACKEND.format(delay=args.delay), encoding="utf-8")
+        module.write_text(BACKEND.replace("{delay}", repr(args.delay)), encoding="utf-8")
         port = free_port()
         server = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "bench_backend:app", "--port", str(port), "--log-level", "warning"],

@@ -326,6 +326,8 @@ class CaseFactory:
         operation = self.operation(webhook)
         schema = operation.schema
         config = schema.config.generation_for(operation=operation)
+        valid_query = self.example_query(webhook.command)
+        valid_body = copy.deepcopy(dict(webhook.example().value))
         drafts: list[Draft] = []
         for case in schema.iter_coverage_cases(
             operation, generation_modes=[GenerationMode.NEGATIVE], generation_config=config
@@ -334,12 +336,17 @@ class CaseFactory:
             if getattr(data, "scenario", None) not in _BOUNDARIES or case.method.upper() != operation.method.upper():
                 continue
             assert data is not None
-            self._keep_commands_consistent(case)
-            located = data.parameter and getattr(data.parameter_location, "value", None) == "query"
-            where = f"query {data.parameter}: " if located and data.parameter not in data.description else ""
-            drafts.append(
-                Draft(dict(case.query or {}), case.body, case.media_type, f"boundary: {where}{data.description}")
-            )
+            # In negative mode every other component is broken too; keep only the one bound
+            # stepped over, in an otherwise valid delivery, so that the case tests that bound.
+            if getattr(data.parameter_location, "value", None) == "query" and data.parameter:
+                query: dict[str, Any] = {**valid_query, data.parameter: case.query[data.parameter]}
+                where = "" if data.parameter in data.description else f"query {data.parameter}: "
+                draft = Draft(
+                    query, copy.deepcopy(valid_body), "application/json", f"boundary: {where}{data.description}"
+                )
+            else:
+                draft = Draft(dict(valid_query), case.body, case.media_type, f"boundary: {data.description}")
+            drafts.append(draft)
         return drafts
 
     def probe(self, webhook: Webhook, kind: ProbeKind, draft: Draft) -> Probe:

@@ -243,8 +243,12 @@ class Fuzzer:
         contract: Contract | None = None,
         on_progress: Callable[[Progress], None] | None = None,
         on_exchange: Callable[[Exchange, Mapping[str, str]], None] | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.options = options
+        self.transport = transport
+        """Replaces the network (an in-process `httpx.ASGITransport` in tests); None sends over TCP."""
         self.contract = contract if contract is not None else load_contract()
         self.base_url, path = split_url(options.url)
         self.checks = select_checks(options.checks, options.exclude_checks)
@@ -386,7 +390,7 @@ class Fuzzer:
         return self.result
 
     async def _run(self, drafting: _Drafting) -> None:
-        async with http_client(headers=self.headers, connections=self.workers) as http:
+        async with http_client(headers=self.headers, connections=self.workers, transport=self.transport) as http:
             self._http = http
             await self._preflight()
             started = time.perf_counter()
@@ -534,7 +538,7 @@ class Fuzzer:
             except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
                 if not getattr(exc, "before_answer", True):
                     raise
-            async with http_client(connections=1) as fresh:
+            async with http_client(connections=1, transport=self.transport) as fresh:
                 return await self._transfer(fresh, request)
 
     async def _transfer(self, http: httpx.AsyncClient, request: httpx.Request) -> _Answer:

@@ -291,15 +291,21 @@ class Sender:
         await self.aclose()
 
 
-def http_client(*, headers: Mapping[str, str] | None = None, connections: int | None = None) -> httpx.AsyncClient:
+def http_client(
+    *,
+    headers: Mapping[str, str] | None = None,
+    connections: int | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> httpx.AsyncClient:
     """The client every delivery goes out on (the Sender's, the fuzzer's): the kit's one HTTP stack.
 
     Redirects are never followed: the Chat backend does not follow them, so a 3xx is a failed
     delivery the user must hear about (`redirect_error`), not a hop to take silently.
-    `connections` bounds the pool (a run with N concurrent sends needs N).
+    `connections` bounds the pool (a run with N concurrent sends needs N); `transport` replaces
+    the network (tests hand in an `httpx.ASGITransport`).
     """
     limits = httpx.Limits() if connections is None else httpx.Limits(max_connections=connections)
-    return httpx.AsyncClient(follow_redirects=False, headers=headers, limits=limits)
+    return httpx.AsyncClient(follow_redirects=False, headers=headers, limits=limits, transport=transport)
 
 
 async def read_answer(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
