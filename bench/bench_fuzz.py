@@ -59,7 +59,8 @@ def fuzz(url: str, workers: int, args: argparse.Namespace, report: Path) -> tupl
     started = time.perf_counter()
     proc = subprocess.run(command, capture_output=True, text=True, check=False)
     took = time.perf_counter() - started
-    verdict = next((line for line in proc.stdout.splitlines() if "Verdict" in line), proc.stdout[-300:])
+    text = " ".join(proc.stdout.split())  # rich wraps the summary line
+    verdict = text.split("Verdict: ", 1)[-1][:80] if "Verdict: " in text else f"exit {proc.returncode}"
     return took, verdict
 
 

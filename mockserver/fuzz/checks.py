@@ -442,9 +442,7 @@ def authentication(context: CheckContext, exchange: Exchange) -> Verdict:
 
 def _outcome(exchange: Exchange) -> str:
     """What came back, in a few words: a status, or why there was none."""
-    if exchange.status is None:
-        return exchange.error or "no answer"
-    return exchange.redirect or f"HTTP {exchange.status}"
+    return transport_cause(exchange) or f"HTTP {exchange.status}"
 
 
 @_check("forward-compatible", frozenset({ProbeKind.FORWARD}), valid_only=True, needs_baseline=True)
