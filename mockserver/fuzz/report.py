@@ -116,7 +116,9 @@ def print_report(result: FuzzResult, console: Console) -> None:
         occurrences = sum(f.occurrences for f in alike)
         checks_broken = ", ".join(dict.fromkeys(f.check for f in alike))
         rows = ", ".join(dict.fromkeys(f.target for f in alike))
-        summaries = "; ".join(dict.fromkeys(f.summary for f in alike if f.summary != cause))
+        summaries = "; ".join(
+            dict.fromkeys(f.summary for f in alike if cause not in (f.summary, f"{f.check}: {f.summary}"))
+        )
         times = f" ({occurrences} verdicts)" if occurrences > 1 else ""
         console.print(f"\n[bold red]{number}. {escape(cause)}[/]{times}")
         console.print(f"   fails:    {escape(checks_broken)}" + (f" ({escape(summaries)})" if summaries else ""))
