@@ -14,7 +14,7 @@ from schemathesis import GenerationMode
 
 from mockserver.contract import Contract, Webhook
 from mockserver.fuzz.cases import Auth, CaseFactory, Probe, ProbeKind, Signing, per_webhook_document
-from mockserver.fuzz.checks import CHECKS, CheckContext, Exchange, get_check
+from mockserver.fuzz.checks import CHECKS, CheckContext, Exchange, Finding, Inconclusive, get_check
 from mockserver.signing import SignatureVerdict, Signer
 from mockserver.validation import DeliveryValidator
 
@@ -234,7 +234,7 @@ def test_semantics_replacements_must_be_valid_as_the_event_field_and_come_with_a
 
 
 # ------------------------------------------------------------------ authentication
-def test_authentication_refusal_is_non_200_or_a_failed_action_status(
+def test_authentication_refusal_is_a_4xx_or_a_failed_action_status(
     factory: CaseFactory, context: CheckContext, contract: Contract
 ) -> None:
     webhook = contract.webhooks[0]
@@ -248,15 +248,39 @@ def test_authentication_refusal_is_non_200_or_a_failed_action_status(
         Auth.FOREIGN_APP,
     }
     check = CHECKS["authentication"]
+    control = exchange(genuine)
     failed = {**webhook.default_response, webhook.response_roles["action-status"]: failure_value(contract, webhook)}
+
+    def judged(forgery: Probe, status: int | None = 200, answer: Any = None) -> Any:
+        sent = exchange(forgery, status=status, answer=answer)
+        sent.baseline = control
+        return check(context, sent)
+
     for forgery in forgeries:
-        assert check(context, exchange(forgery, status=401, answer={})) is None
-        assert check(context, exchange(forgery, answer=failed)) is None
-        accepted = check(context, exchange(forgery))
-        assert accepted is not None and forgery.auth.value in accepted.summary
-    assert check(context, exchange(genuine)) is None
+        assert judged(forgery, 401, {}) is None
+        assert judged(forgery, answer=failed) is None
+        accepted = judged(forgery)
+        assert isinstance(accepted, Finding) and forgery.auth.value in accepted.summary
+        crashed = judged(forgery, 500, b"boom")  # a crash is not a refusal
+        assert isinstance(crashed, Finding) and "not refused with a 4xx" in crashed.summary
+    assert check(context, control) is None
     refused_genuine = check(context, exchange(genuine, status=401, answer={}))
-    assert refused_genuine is not None and refused_genuine.summary == "genuine delivery refused"
+    assert isinstance(refused_genuine, Finding) and refused_genuine.summary == "genuine delivery refused"
+
+
+def test_authentication_is_inconclusive_when_the_genuine_control_fails(
+    factory: CaseFactory, context: CheckContext, contract: Contract
+) -> None:
+    # a backend that answers 500 to everything "refuses" no forgery: nothing can be concluded
+    genuine, forgery = list(factory.authentication(contract.webhooks[0]))[:2]
+    check = CHECKS["authentication"]
+    control = exchange(genuine, status=500, answer=b"boom")
+    verdict = check(context, control)
+    assert isinstance(verdict, Inconclusive) and "HTTP 500" in verdict.reason
+    sent = exchange(forgery, status=500, answer=b"boom")
+    sent.baseline = control
+    verdict = check(context, sent)
+    assert isinstance(verdict, Inconclusive) and "genuine control" in verdict.reason
 
 
 def test_no_credentials_no_authentication_probes(contract: Contract) -> None:
@@ -306,7 +330,49 @@ def test_forward_variants_are_valid_deliveries_and_compared_with_the_plain_one(
     refused = exchange(variant, status=400, answer={})
     refused.baseline = base
     finding = check(context, refused)
-    assert finding is not None and "answered differently" in finding.summary
+    assert isinstance(finding, Finding) and "answered differently" in finding.summary
+    not_json = exchange(variant, answer=b"OK")
+    not_json.baseline = base
+    finding = check(context, not_json)
+    assert isinstance(finding, Finding) and "a non-JSON answer" in finding.detail and "object at" not in finding.detail
+
+
+def test_forward_compatible_compares_only_with_a_plain_version_that_succeeded(
+    factory: CaseFactory, context: CheckContext, contract: Contract
+) -> None:
+    plain, variant = list(factory.forward(contract.webhooks[0]))[:2]
+    crashed = exchange(plain, status=500, answer=b"<html>boom</html>")
+    answered = exchange(variant)
+    answered.baseline = crashed
+    verdict = CHECKS["forward-compatible"](context, answered)
+    assert isinstance(verdict, Inconclusive) and "HTTP 500" in verdict.reason
+
+
+def test_positive_cases_send_only_documented_platform_values(factory: CaseFactory, contract: Contract) -> None:
+    platform = contract.parameter("platform")
+    documented = {value for branch in platform.schema["anyOf"] for value in branch.get("enum", [])}
+    assert documented
+    for webhook in contract.webhooks[:3]:
+        seen: list[Probe] = []
+        factory.generate(webhook, GenerationMode.POSITIVE, 15, 5, seen.append)
+        assert {probe.case.query[platform.name] for probe in seen} <= documented
+
+
+def test_boundaries_step_just_outside_a_bound_of_every_webhook(
+    factory: CaseFactory, contract: Contract, validator: DeliveryValidator
+) -> None:
+    labels: set[str] = set()
+    for webhook in contract.webhooks:
+        drafts = factory.boundary_drafts(webhook)
+        assert drafts, webhook.name
+        labels.update(draft.label.rsplit(": ", 1)[-1] for draft in drafts)
+    assert {
+        "Array with fewer items than allowed by minItems",
+        "Array with more items than allowed by maxItems",
+        "String larger than maxLength",
+        "Value greater than maximum",
+        "Value smaller than minimum",
+    } <= labels
 
 
 # ------------------------------------------------------------------ generated cases

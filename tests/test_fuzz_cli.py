@@ -7,6 +7,7 @@ generated stub in test_fuzz_mock.py and test_fuzz_generated.py).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -120,11 +121,31 @@ def test_check_selection_runs_only_the_named_checks(backend: str, tmp_path: Path
     assert {case.get("name") for case in root.iter("testcase")} == {"semantics", "unknown-command"}
 
 
-def test_without_credentials_authentication_is_skipped(backend: str, tmp_path: Path) -> None:
-    # the backend wants a signature, so without a token every delivery is refused: valid cases fail
+def test_without_credentials_authentication_judges_nothing_and_the_run_is_not_conformant(
+    backend: str, tmp_path: Path
+) -> None:
+    # a selected check that judged nothing is no green light: exit 2, saying what and why
     run = fuzz(backend, tmp_path, "--check", "authentication", max_examples=0)
-    assert run.code == 0
+    assert run.code == 2, run.stdout + run.stderr
     assert "SKIPPED" in run.stdout
+    assert "authentication judged nothing: no --token or --sdkappid" in run.stdout
+
+
+def test_excluding_a_check_and_env_var_credentials(backend: str, tmp_path: Path) -> None:
+    junit = tmp_path / "fuzz.xml"
+    proc = subprocess.run(
+        [
+            *(sys.executable, "-m", "mockserver", "fuzz", "--url", backend, "--max-examples", "0", "--seed", "1"),
+            *("--exclude-check", "authentication", "--exclude-check", "forward-compatible", "--junit-xml", str(junit)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, "MOCKSERVER_TOKEN": TOKEN, "MOCKSERVER_SDKAPPID": APP_ID},
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    names = {case.get("name") for case in ET.parse(junit).getroot().iter("testcase")}
+    assert "authentication" not in names and "forward-compatible" not in names and "semantics" in names
 
 
 def test_an_unreachable_url_is_a_usage_error_without_traceback(tmp_path: Path) -> None:
@@ -143,11 +164,12 @@ def test_a_malformed_url_is_a_usage_error(tmp_path: Path) -> None:
     assert "Traceback" not in run.stderr
 
 
-def test_help_documents_every_check() -> None:
+def test_help_documents_every_check_and_the_env_vars() -> None:
     proc = subprocess.run([sys.executable, "-m", "mockserver", "fuzz", "--help"], capture_output=True, text=True)
     assert proc.returncode == 0
     for name in CHECKS:
         assert name in proc.stdout
+    assert "MOCKSERVER_TOKEN" in proc.stdout and "MOCKSERVER_SDKAPPID" in proc.stdout
 
 
 def backend_app_placeholder() -> object:

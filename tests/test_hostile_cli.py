@@ -5,6 +5,7 @@ Real subprocesses (`python -m mockserver ...`), real HTTP on 127.0.0.1, hostile 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import subprocess
@@ -20,8 +21,9 @@ import pytest
 from oa_webhooks.server import DefaultWebhookHandler, create_app
 
 from mockserver.contract import load_contract
-from mockserver.fuzz.checks import get_check
+from mockserver.fuzz.checks import Exchange, get_check
 from mockserver.fuzz.runner import Fuzzer, FuzzOptions
+from mockserver.traffic.sender import http_client
 from tests.hostile_servers import huge_answer, raw_server, trickle
 from tests.servers import serve
 
@@ -133,7 +135,14 @@ def test_fuzz_junit_under_a_file_is_refused_before_the_run(tmp_path: Path, backe
     assert_clean(result, 2, "--junit-xml")
 
 
-def test_fuzz_ctrl_c_prints_a_partial_report(tmp_path: Path) -> None:
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+# A background job of a non-interactive shell (`mockserver fuzz ... &` in a script) starts with
+# SIGINT ignored; the command restores it, so Ctrl-C / `kill -INT` still stops it.
+@pytest.mark.parametrize("started_ignoring_sigint", [False, True], ids=["foreground", "background-job"])
+def test_fuzz_ctrl_c_prints_a_partial_report(tmp_path: Path, started_ignoring_sigint: bool) -> None:
     reached = threading.Event()
     inner = create_app(DefaultWebhookHandler())
 
@@ -160,6 +169,7 @@ def test_fuzz_ctrl_c_prints_a_partial_report(tmp_path: Path) -> None:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=_ignore_sigint if started_ignoring_sigint else None,
         )
         assert reached.wait(60), "the fuzzer never sent a request"
         process.send_signal(signal.SIGINT)
@@ -195,9 +205,15 @@ def test_fuzz_streams_a_flood_in_bounded_memory() -> None:
         fuzzer = Fuzzer(FuzzOptions(url=url, max_examples=0, checks=("response-conforms",)), CONTRACT)
         probe = next(fuzzer.factory.examples(WEBHOOK))
         fuzzer.signing.apply(probe.case.query, probe.auth)
+
+        async def send() -> Exchange:
+            async with http_client() as http:
+                fuzzer._http = http
+                return await fuzzer._exchange(probe)
+
         tracemalloc.start()
         try:
-            exchange = fuzzer._exchange(probe)
+            exchange = asyncio.run(send())
             _, peak = tracemalloc.get_traced_memory()
         finally:
             tracemalloc.stop()

@@ -28,8 +28,10 @@ __all__ = [
     "CheckContext",
     "Exchange",
     "Finding",
-    "check_names",
+    "Inconclusive",
+    "Verdict",
     "get_check",
+    "transport_cause",
 ]
 
 _NOT_JSON = object()
@@ -56,6 +58,10 @@ class Exchange:
     """The exchange of `probe.baseline` (forward-compatible and authentication probes)."""
     truncated: bool = False
     """The answer was longer than the contract's `x-delivery.maxBodyBytes`; `body` is its start."""
+    redirect: str | None = None
+    """Why a 3xx answer is a failed delivery (`mockserver.traffic.sender.redirect_error`); None otherwise."""
+    request: SentRequest | None = None
+    """The request exactly as it went out (for the report file)."""
 
     @property
     def answered(self) -> bool:
@@ -79,11 +85,52 @@ class Exchange:
 
 
 @dataclass(frozen=True)
+class SentRequest:
+    """A request as sent: what a user needs to send it again."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    """The headers the case and the user gave (not the client's own, such as Host)."""
+    body: bytes
+
+
+@dataclass(frozen=True)
 class Finding:
-    """How an exchange broke a check: `summary` groups alike failures, `detail` is this one's story."""
+    """How an exchange broke a check: `summary` groups alike failures, `detail` is this one's story.
+
+    `cause` names what went wrong when several checks see the same thing (a crash is one
+    cause whichever checks it breaks); None lets the runner derive it from the exchange.
+    """
 
     summary: str
     detail: str
+    cause: str | None = None
+
+
+@dataclass(frozen=True)
+class Inconclusive:
+    """The check cannot judge this exchange, and why (e.g. the genuine control delivery itself failed)."""
+
+    reason: str
+
+
+Verdict = Finding | Inconclusive | None
+"""What a check returns: a finding, no verdict (and why), or None when the rule was kept."""
+
+
+def transport_cause(exchange: Exchange) -> str | None:
+    """The cause every check shares when the exchange itself went wrong: no answer, a drop, a 5xx, a redirect."""
+    if exchange.hung:
+        return "no answer"
+    if not exchange.answered:
+        return "dropped connection"
+    assert exchange.status is not None
+    if exchange.status >= 500:
+        return f"HTTP {exchange.status}"
+    if exchange.redirect is not None:
+        return f"redirect (HTTP {exchange.status})"
+    return None
 
 
 @dataclass
@@ -114,8 +161,10 @@ class CheckContext:
 
     def role_values(self, webhook: Webhook, document: Any) -> tuple[Any, ...]:
         """The answer's protocol-relevant values: status-bearing roles, refusals in order-free form."""
+        if document is _NOT_JSON:
+            return ("a non-JSON answer",)
         if not isinstance(document, Mapping):
-            return (repr(document)[:80],)
+            return (f"JSON {type(document).__name__} {json.dumps(document)[:60]}",)
         values: list[Any] = []
         for role in ("action-status", "error-code", "refused"):
             name = webhook.response_roles.get(role)
@@ -134,7 +183,7 @@ class CheckContext:
         return bool(exchange.document.get(field_name, success) == success)
 
 
-CheckFunction = Callable[[CheckContext, Exchange], Finding | None]
+CheckFunction = Callable[[CheckContext, Exchange], Verdict]
 
 
 @dataclass(frozen=True)
@@ -165,7 +214,7 @@ class Check:
             return False
         return not (self.valid_only and not exchange.valid)
 
-    def __call__(self, context: CheckContext, exchange: Exchange) -> Finding | None:
+    def __call__(self, context: CheckContext, exchange: Exchange) -> Verdict:
         return self.function(context, exchange)
 
 
@@ -193,10 +242,6 @@ def _check(
     return register
 
 
-def check_names() -> tuple[str, ...]:
-    return tuple(CHECKS)
-
-
 def get_check(name: str) -> Check:
     try:
         return CHECKS[name]
@@ -216,6 +261,8 @@ def response_conforms(context: CheckContext, exchange: Exchange) -> Finding | No
     """
     webhook = exchange.probe.webhook
     assert webhook is not None and exchange.status is not None
+    if exchange.redirect is not None:
+        return Finding(f"HTTP {exchange.status} redirect for a valid delivery", exchange.redirect)
     if exchange.status != 200:
         snippet = exchange.body[:160].decode("utf-8", "replace")
         return Finding(
@@ -258,7 +305,11 @@ def within_timeout(context: CheckContext, exchange: Exchange) -> Finding | None:
     if exchange.hung:
         return Finding("no answer", f"no answer within {exchange.elapsed:.1f} s (budget {context.timeout:g} s)")
     if exchange.answered and exchange.elapsed > context.timeout:
-        return Finding("slow answer", f"answered in {exchange.elapsed:.2f} s; the budget is {context.timeout:g} s")
+        return Finding(
+            "slow answer",
+            f"answered in {exchange.elapsed:.2f} s; the budget is {context.timeout:g} s",
+            cause="slow answer",
+        )
     return None
 
 
@@ -352,45 +403,64 @@ def _replacement_finding(context: CheckContext, webhook: Webhook, document: Mapp
 
 
 @_check("authentication", frozenset({ProbeKind.AUTH}), needs_answer=False)
-def authentication(context: CheckContext, exchange: Exchange) -> Finding | None:
+def authentication(context: CheckContext, exchange: Exchange) -> Verdict:
     """A wrong or missing Sign, a stale RequestTime and a foreign SdkAppid are refused; the genuine one is not.
 
-    Refused means a non-200 status or a failed action status. The genuine, correctly signed
-    delivery is the control: a backend that refuses everything proves nothing by refusing forgeries.
-    Runs only when --token and/or --sdkappid say what the backend expects.
+    Refused means a 4xx status, or 200 with a failed action status: a 5xx, a redirect or a
+    dropped connection is a failure, not a refusal. The genuine, correctly signed delivery is
+    the control: when it is not accepted, refusing a forgery proves nothing, so the verdict on
+    that webhook is inconclusive (and says why). Runs only when --token and/or --sdkappid say
+    what the backend expects.
     """
     webhook = exchange.probe.webhook
     assert webhook is not None
-    if not exchange.answered:
-        return None  # no answer is no acceptance; no-server-error reports the hang or the drop
-    accepted = context.accepted(webhook, exchange)
+    failed = transport_cause(exchange)
     if exchange.probe.auth is Auth.GENUINE:
-        if not accepted:
+        if failed is not None:
+            return Inconclusive(f"the genuine control delivery failed ({failed})")
+        if not context.accepted(webhook, exchange):
             return Finding(
                 "genuine delivery refused",
                 f"the correctly signed delivery got {exchange.status}: "
                 f"{exchange.body[:120].decode('utf-8', 'replace')}",
             )
         return None
-    if accepted:
+    control = exchange.baseline
+    if control is None or not context.accepted(webhook, control):
+        why = "it was not sent" if control is None else _outcome(control)
+        return Inconclusive(f"the genuine control delivery was not accepted ({why}): a refusal proves nothing")
+    forgery = exchange.probe.auth.value
+    if context.accepted(webhook, exchange):
+        return Finding(f"{forgery} accepted", f"a delivery with a {forgery} was answered 200 as if genuine")
+    if failed is not None or exchange.status is None or not (400 <= exchange.status < 500 or exchange.status == 200):
         return Finding(
-            f"{exchange.probe.auth.value} accepted",
-            f"a delivery with a {exchange.probe.auth.value} was answered 200 as if genuine",
+            f"{forgery} not refused with a 4xx",
+            f"a delivery with a {forgery} got {_outcome(exchange)}; a refusal is a 4xx (or a failed action status)",
         )
     return None
 
 
+def _outcome(exchange: Exchange) -> str:
+    """What came back, in a few words: a status, or why there was none."""
+    return transport_cause(exchange) or f"HTTP {exchange.status}"
+
+
 @_check("forward-compatible", frozenset({ProbeKind.FORWARD}), valid_only=True, needs_baseline=True)
-def forward_compatible(context: CheckContext, exchange: Exchange) -> Finding | None:
+def forward_compatible(context: CheckContext, exchange: Exchange) -> Verdict:
     """Extra unknown fields, an unknown platform spelling or element type: answered like the plain version.
 
     The vendor adds fields, platforms and message element types without notice; the contract
     accepts them, so a backend must too (same status, action status, error code and refusals).
+    Only a plain version that succeeded is a yardstick: when it failed, the other checks report
+    why and this comparison is inconclusive.
     """
     baseline = exchange.baseline
     webhook = exchange.probe.webhook
-    if baseline is None or not baseline.answered or webhook is None:
-        return None  # no plain answer to compare with; the other checks judge the plain version
+    if webhook is None:
+        return None
+    if baseline is None or not context.accepted(webhook, baseline):
+        why = "it was not sent" if baseline is None else _outcome(baseline)
+        return Inconclusive(f"the plain version did not succeed ({why}): nothing to compare with")
     plain = (baseline.status, *context.role_values(webhook, baseline.document))
     variant = (exchange.status, *context.role_values(webhook, exchange.document))
     if plain != variant:

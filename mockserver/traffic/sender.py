@@ -21,6 +21,7 @@ synchronous face for one delivery.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 from collections.abc import Mapping
@@ -38,7 +39,7 @@ from mockserver.responses import ResponseChecker
 from mockserver.schema import Violation
 from mockserver.signing import Clock, Signer
 
-__all__ = ["Sender", "Verdict", "send_once"]
+__all__ = ["Sender", "Verdict", "http_client", "read_answer", "redirect_error", "send_once"]
 
 JSON = Any
 _HEADERS = {"content-type": "application/json"}
@@ -99,6 +100,8 @@ class Verdict:
             verdict = f"no answer after {took}: {self.error}"
         elif self.delivered:
             verdict = f"{self.status} in {took}: delivered, the answer conforms to the contract"
+        elif self.error is not None and self.status != 200:  # a redirect: the reason is in `error`
+            verdict = f"{self.status} in {took}: failed, {self.error}"
         elif self.status != 200:  # the body of a refusal is its reason, not a schema to check
             said = _reason(self.body)
             said = f" ({said[:200]}{'…' if len(said) > 200 else ''})" if said else ""
@@ -148,7 +151,7 @@ class Sender:
             if p.required
         }
         self._own = http is None
-        self._http = http if http is not None else httpx.AsyncClient()
+        self._http = http if http is not None else http_client()
 
     def query(self, command: str) -> dict[str, str]:
         """The query string the Chat backend sends with `command`, signed now when there is a token."""
@@ -183,27 +186,24 @@ class Sender:
         headers = _HEADERS if content_type is None else {"content-type": content_type}
         content = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
         started = time.perf_counter()
-        chunks: list[bytes] = []
-        size = 0
         try:
             async with (
                 asyncio.timeout(self.timeout),
                 self._http.stream("POST", self.url, params=params, content=content, headers=headers) as response,
             ):
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > self.max_answer_bytes:
-                        return self._failed(
-                            webhook, started, f"the answer is larger than {self.max_answer_bytes} bytes"
-                        )
-                    chunks.append(chunk)
+                answer, truncated = await read_answer(response, self.max_answer_bytes)
+                if truncated:
+                    return self._failed(webhook, started, f"the answer is larger than {self.max_answer_bytes} bytes")
         except (TimeoutError, httpx.TimeoutException):
             return self._failed(webhook, started, f"no answer within {self.timeout:g} s", timed_out=True)
         except httpx.HTTPError as exc:
             return self._failed(webhook, started, f"{type(exc).__name__}: {exc}")
-        answer = b"".join(chunks)
         elapsed = time.perf_counter() - started
-        return self.judge(webhook, content, response.status_code, answer, elapsed, response.headers.get("content-type"))
+        verdict = self.judge(
+            webhook, content, response.status_code, answer, elapsed, response.headers.get("content-type")
+        )
+        redirect = redirect_error(response.status_code, response.headers)
+        return verdict if redirect is None else dataclasses.replace(verdict, error=redirect)
 
     def judge(
         self,
@@ -293,6 +293,48 @@ class Sender:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+
+
+def http_client(
+    *,
+    headers: Mapping[str, str] | None = None,
+    connections: int | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> httpx.AsyncClient:
+    """The client every delivery goes out on (the Sender's, the fuzzer's): the kit's one HTTP stack.
+
+    Redirects are never followed: the Chat backend does not follow them, so a 3xx is a failed
+    delivery the user must hear about (`redirect_error`), not a hop to take silently.
+    `connections` bounds the pool (a run with N concurrent sends needs N); `transport` replaces
+    the network (tests hand in an `httpx.ASGITransport`).
+    """
+    limits = httpx.Limits() if connections is None else httpx.Limits(max_connections=connections)
+    return httpx.AsyncClient(follow_redirects=False, headers=headers, limits=limits, transport=transport)
+
+
+async def read_answer(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    """The first `limit` bytes of a streamed answer, and whether there was more (then it stops reading).
+
+    Memory stays bounded by `limit` whatever the backend sends; the caller's deadline bounds the time.
+    """
+    kept = bytearray()
+    async for chunk in response.aiter_bytes():
+        kept += chunk
+        if len(kept) > limit:
+            return bytes(kept[:limit]), True
+    return bytes(kept), False
+
+
+def redirect_error(status: int, headers: Mapping[str, str]) -> str | None:
+    """Why a 3xx answer is a failed delivery (None for any other status), worded once for every command."""
+    if not 300 <= status < 400:
+        return None
+    location = headers.get("location")
+    where = f" to {location}" if location else ""
+    return (
+        f"redirected ({status}){where}: the Chat backend does not follow redirects,"
+        " so set the webhook URL to the final address"
+    )
 
 
 def _reason(body: bytes) -> str:
