@@ -113,7 +113,7 @@ def test_response_conforms_names_the_missing_field(
     field = webhook.response_roles["error-code"]
     del answer[field]
     finding = CHECKS["response-conforms"](context, exchange(example_probe(factory, webhook), answer=answer))
-    assert finding is not None and finding.summary == f"body.{field}"
+    assert isinstance(finding, Finding) and finding.summary == f"body.{field}"
 
 
 def test_response_conforms_rejects_another_webhooks_answer(
@@ -123,7 +123,7 @@ def test_response_conforms_rejects_another_webhooks_answer(
     refused = refusing.response_roles["refused"]
     answer = {**plain.default_response, refused: []}
     finding = CHECKS["response-conforms"](context, exchange(example_probe(factory, plain), answer=answer))
-    assert finding is not None and refused in finding.summary and refusing.command in finding.detail
+    assert isinstance(finding, Finding) and refused in finding.summary and refusing.command in finding.detail
     # the same answer is right for the webhook it belongs to
     assert CHECKS["response-conforms"](context, exchange(example_probe(factory, refusing), answer=answer)) is None
 
@@ -133,9 +133,9 @@ def test_response_conforms_requires_200_and_json(
 ) -> None:
     probe = example_probe(factory, contract.webhooks[0])
     finding = CHECKS["response-conforms"](context, exchange(probe, status=400))
-    assert finding is not None and finding.summary.startswith("HTTP 400")
+    assert isinstance(finding, Finding) and finding.summary.startswith("HTTP 400")
     finding = CHECKS["response-conforms"](context, exchange(probe, answer=b"OK"))
-    assert finding is not None and finding.summary == "body"
+    assert isinstance(finding, Finding) and finding.summary == "body"
 
 
 def test_response_conforms_judges_only_valid_deliveries(factory: CaseFactory, contract: Contract) -> None:
@@ -154,9 +154,9 @@ def test_within_timeout_fails_slow_and_unanswered(
     check = CHECKS["within-timeout"]
     assert check(context, exchange(probe, elapsed=context.timeout / 2)) is None
     slow = check(context, exchange(probe, elapsed=context.timeout + 0.5))
-    assert slow is not None and slow.summary == "slow answer"
+    assert isinstance(slow, Finding) and slow.summary == "slow answer"
     hung = check(context, exchange(probe, status=None, hung=True, elapsed=9.0))
-    assert hung is not None and hung.summary == "no answer"
+    assert isinstance(hung, Finding) and hung.summary == "no answer"
 
 
 def test_no_server_error_on_5xx_drop_and_hang_but_not_on_4xx(
@@ -167,7 +167,7 @@ def test_no_server_error_on_5xx_drop_and_hang_but_not_on_4xx(
     assert check(context, exchange(probe, status=400, answer={"title": "Bad Request"})) is None
     assert check(context, exchange(probe, status=503, answer=b"oops")).summary == "HTTP 503"  # type: ignore[union-attr]
     dropped = check(context, exchange(probe, status=None, error="connection reset"))
-    assert dropped is not None and dropped.summary == "dropped connection"
+    assert isinstance(dropped, Finding) and dropped.summary == "dropped connection"
     assert check(context, exchange(probe, status=None, hung=True)).summary == "hang"  # type: ignore[union-attr]
 
 
@@ -193,7 +193,7 @@ def test_semantics_refusals_must_come_from_the_request(
     assert CHECKS["semantics"](context, exchange(probe, answer=good)) is None
     bad = {**webhook.default_response, refused: [members[0], "not-in-the-request"]}
     finding = CHECKS["semantics"](context, exchange(probe, answer=bad))
-    assert finding is not None and "not-in-the-request" in finding.detail and refused in finding.summary
+    assert isinstance(finding, Finding) and "not-in-the-request" in finding.detail and refused in finding.summary
 
 
 @pytest.mark.parametrize("kind", ["before", "after"])
@@ -210,7 +210,7 @@ def test_semantics_error_codes_must_be_the_vendors_ranges_included(
         outside += [v.low - 1 for v in values if v.low != v.high]  # just below an app-defined range
         for code in outside:
             finding = CHECKS["semantics"](context, exchange(probe, answer={**webhook.default_response, field: code}))
-            assert finding is not None and field in finding.summary, (webhook.command, code)
+            assert isinstance(finding, Finding) and field in finding.summary, (webhook.command, code)
             assert ("after webhook" in finding.summary) is (kind == "after")
 
 
@@ -226,11 +226,11 @@ def test_semantics_replacements_must_be_valid_as_the_event_field_and_come_with_a
     tag_only = dict(list(good[field][0].items())[:1])  # an element with its tag and nothing else
     broken = {**good, field: [tag_only]}
     finding = CHECKS["semantics"](context, exchange(probe, answer=broken))
-    assert finding is not None and finding.summary == f"body.{field} not a valid replacement"
+    assert isinstance(finding, Finding) and finding.summary == f"body.{field} not a valid replacement"
     refusing = next(v for v in webhook.error_code_values if v.outcome != "allow")
     ignored = {**good, webhook.response_roles["error-code"]: refusing.low}
     finding = CHECKS["semantics"](context, exchange(probe, answer=ignored))
-    assert finding is not None and "does not allow" in finding.summary
+    assert isinstance(finding, Finding) and "does not allow" in finding.summary
 
 
 # ------------------------------------------------------------------ authentication

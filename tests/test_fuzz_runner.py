@@ -160,8 +160,8 @@ def closing_after_500(contract: Contract) -> Iterator[tuple[str, list[str]]]:
             except ValueError:
                 status, answer, after_500 = 500, b"crash", True
             log.append(str(status))
-            head = f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {len(answer)}\r\n\r\n"
-            writer.write(head.encode() + answer)
+            reply = f"HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {len(answer)}\r\n\r\n"
+            writer.write(reply.encode() + answer)
             await writer.drain()
 
     loop = asyncio.new_event_loop()

@@ -21,7 +21,7 @@ import pytest
 from oa_webhooks.server import DefaultWebhookHandler, create_app
 
 from mockserver.contract import load_contract
-from mockserver.fuzz.checks import Exchange, get_check
+from mockserver.fuzz.checks import Exchange, Finding, get_check
 from mockserver.fuzz.runner import Fuzzer, FuzzOptions
 from mockserver.traffic.sender import http_client
 from tests.hostile_servers import huge_answer, raw_server, trickle
@@ -222,7 +222,7 @@ def test_fuzz_streams_a_flood_in_bounded_memory() -> None:
     # A read of the whole answer would allocate at least its 64 MiB; the stream keeps the limit.
     assert peak < CONTRACT.max_body_bytes * 8 < size
     finding = get_check("response-conforms")(fuzzer.context, exchange)
-    assert finding is not None and str(CONTRACT.max_body_bytes) in finding.summary
+    assert isinstance(finding, Finding) and str(CONTRACT.max_body_bytes) in finding.summary
 
 
 # ---------------------------------------------------------------- validate

@@ -134,6 +134,11 @@ def print_report(result: FuzzResult, console: Console) -> None:
         )
     for name, why in skipped.items():
         console.print(f"\n[bold yellow]Skipped:[/] {escape(name)} judged nothing: {escape(why)}")
+    if skipped:
+        console.print(
+            "A check that judged nothing keeps the run from being conformant (exit 2): give it what it needs,"
+            f" or leave it out on purpose with --exclude-check {' --exclude-check '.join(skipped)}."
+        )
     if result.aborted:
         console.print(f"\n[bold red]Run stopped early:[/] {escape(result.aborted)}")
     failing = ", ".join(result.failed_checks())
