@@ -107,8 +107,6 @@ class RunningServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.process.stdout is not None:
-            self.process.stdout.close()
         if self._stderr_text is None:  # keep what it said, leave no file behind
             self._stderr_text = self.stderr
             self._stderr_path.unlink(missing_ok=True)
@@ -167,9 +165,13 @@ def start_server(
     lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
 
     def pump() -> None:
+        # Reads until every holder of the pipe is gone, then closes it here: closing it from another
+        # thread while this one is blocked reading would wait for the read (a worker left alive by a
+        # killed supervisor keeps the pipe open).
         assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
+        with process.stdout:
+            for line in process.stdout:
+                lines.put(line)
         lines.put(None)
 
     threading.Thread(target=pump, daemon=True).start()
