@@ -30,7 +30,7 @@ from oa_webhooks.server import CallbackContext, DefaultWebhookHandler, create_ap
 
 from mockserver.codegen import build_context
 from mockserver.contract import Contract, load_contract
-from tests.servers import serve
+from tests.support.servers import serve
 
 CONTRACT = load_contract()
 CONTEXT = build_context(CONTRACT, "oa_webhooks")

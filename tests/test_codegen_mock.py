@@ -12,7 +12,7 @@ from oa_webhooks.client import StatusError, WebhookClient
 
 from mockserver.contract import load_contract
 from mockserver.server import MockServer, ServerConfig
-from tests.servers import serve
+from tests.support.servers import serve
 
 CONTRACT = load_contract()
 APP_ID = int(CONTRACT.parameter("app-id").example)

@@ -15,8 +15,8 @@ from oa_webhooks import encode
 from oa_webhooks.server import CallbackContext, DefaultWebhookHandler, create_app
 
 from mockserver.contract import load_contract
-from tests.servers import serve
-from tests.test_fuzz_cli import fuzz
+from tests.support.fuzzing import fuzz
+from tests.support.servers import serve
 
 TOKEN = "generated-stub-token"
 APP_ID = "1400000999"

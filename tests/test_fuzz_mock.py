@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from mockserver.server.testing import RunningServer, start_server
-from tests.test_fuzz_cli import fuzz
+from tests.support.fuzzing import fuzz
 
 DATA = Path(__file__).parent / "data" / "fuzz"
 TOKEN = "mock-fuzz-token"

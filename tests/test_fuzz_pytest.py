@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from mockserver.contract import Contract
-from tests.fuzz_backends import Flaws, backend_app, serve
+from tests.support.fuzz_backends import Flaws, backend_app, serve
 
 TOKEN = "pytest-entry-token"
 APP_ID = "1400000321"

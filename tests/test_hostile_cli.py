@@ -22,8 +22,8 @@ from oa_webhooks.server import DefaultWebhookHandler, create_app
 from mockserver.contract import load_contract
 from mockserver.fuzz.checks import get_check
 from mockserver.fuzz.runner import Fuzzer, FuzzOptions
-from tests.hostile_servers import huge_answer, raw_server, trickle
-from tests.servers import serve
+from tests.support.hostile import huge_answer, raw_server, trickle
+from tests.support.servers import serve
 
 CONTRACT = load_contract()
 ROOT = Path(__file__).resolve().parent.parent

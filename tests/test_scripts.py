@@ -23,7 +23,7 @@ from mockserver.server.budgets import SCRIPT_BUDGET
 from mockserver.server.scriptbook import ScriptBook
 from mockserver.server.scripts import parse_script, read_yaml
 from mockserver.server.scriptstore import ScriptStore
-from tests.test_server_support import contract, query_for
+from tests.support.deliveries import contract, query_for
 
 BEFORE = next(w for w in contract.webhooks if w.can_refuse)
 REFUSED = BEFORE.response_roles["refused"]

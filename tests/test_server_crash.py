@@ -22,7 +22,7 @@ import pytest
 
 from mockserver.server.journal import Journal
 from mockserver.server.testing import RunningServer, start_server
-from tests.test_server_support import contract, query_for
+from tests.support.deliveries import contract, query_for
 
 MARK = "mockserver_test_seq"
 """An extra query parameter (the contract allows them) that tells the deliveries apart."""

@@ -19,8 +19,8 @@ import pytest
 
 from mockserver.schema import EXPLAIN_LIMIT
 from mockserver.server.testing import RunningServer, start_server
-from tests.contract_walk import discriminator_fields, mutate, nodes, wrong_type_value
-from tests.test_server_support import contract, deliver, query_for
+from tests.support.contract_walk import discriminator_fields, mutate, nodes, wrong_type_value
+from tests.support.deliveries import contract, deliver, query_for
 
 MAX_HEADER = 16 * 1024
 

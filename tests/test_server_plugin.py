@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from mockserver.server.testing import RunningServer
-from tests.test_server_support import SCRIPTS, contract, deliver, load_yaml
+from tests.support.deliveries import SCRIPTS, contract, deliver, load_yaml
 
 
 def test_fixture_serves_and_journals(mockserver: RunningServer) -> None:

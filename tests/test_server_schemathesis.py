@@ -21,7 +21,7 @@ import pytest
 
 from mockserver.contract import bundled_contract_path
 from mockserver.server.testing import RunningServer, start_server
-from tests.test_server_support import SCRIPTS
+from tests.support.deliveries import SCRIPTS
 
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
 

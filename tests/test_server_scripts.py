@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from mockserver.server.testing import RunningServer, start_server
-from tests.test_server_support import SCRIPTS, contract, deliver, load_yaml, webhook_of_example
+from tests.support.deliveries import SCRIPTS, contract, deliver, load_yaml, webhook_of_example
 
 BEFORE = next(w for w in contract.webhooks if w.can_refuse)
 REFUSED = BEFORE.response_roles["refused"]

@@ -9,7 +9,7 @@ import pytest
 
 from mockserver.server.testing import RunningServer, start_server
 from mockserver.signing import Signer
-from tests.test_server_support import contract, deliver, query_for
+from tests.support.deliveries import contract, deliver, query_for
 
 TOKEN = "test-token-1234"
 APP_ID = str(contract.parameter("app-id").example)

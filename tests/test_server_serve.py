@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from mockserver.server.testing import RunningServer, start_server
-from tests.test_server_support import contract, deliver, load_yaml, query_for, webhook_of_example
+from tests.support.deliveries import contract, deliver, load_yaml, query_for, webhook_of_example
 
 COMMAND_PARAM = contract.parameter("command").name
 APP_PARAM = contract.parameter("app-id").name

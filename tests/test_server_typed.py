@@ -12,7 +12,7 @@ import yaml
 from mockserver.contract import Contract, Webhook, load_contract
 from mockserver.server.app import MockServer, ServerConfig
 from mockserver.server.typed import generated_decoder
-from tests.servers import serve
+from tests.support.servers import serve
 
 
 def test_the_bundled_contract_gets_the_generated_models(contract: Contract) -> None:

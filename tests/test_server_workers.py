@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import httpx
 
 from mockserver.server.testing import start_server
-from tests.test_server_support import SCRIPTS, contract, load_yaml, query_for
+from tests.support.deliveries import SCRIPTS, contract, load_yaml, query_for
 
 N = 300
 

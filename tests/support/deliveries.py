@@ -1,4 +1,4 @@
-"""Shared helpers for the mock server tests (no tests here): deliveries built from the contract."""
+"""Deliveries built from the contract, POSTed over real HTTP to a running mock."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from mockserver.contract import Contract, Webhook, load_contract
 
 __all__ = ["SCRIPTS", "contract", "deliver", "query_for", "webhook_of_example"]
 
-SCRIPTS = Path(__file__).parent / "data" / "scripts"
+SCRIPTS = Path(__file__).parent.parent / "data" / "scripts"
 contract: Contract = load_contract()
 
 
