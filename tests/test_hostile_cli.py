@@ -1,6 +1,7 @@
 """The CLI as a careless user drives it: every mistake gets a clear message and exit 2, never a traceback.
 
-Real subprocesses (`python -m mockserver ...`), real HTTP on 127.0.0.1, hostile peers on raw sockets.
+The commands run in process (`CliRunner`) against real HTTP on 127.0.0.1 and hostile peers on raw
+sockets; Ctrl-C needs a real process and a real signal, so that one test runs a subprocess.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from oa_webhooks.server import DefaultWebhookHandler, create_app
 from mockserver.contract import load_contract
 from mockserver.fuzz.checks import get_check
 from mockserver.fuzz.runner import Fuzzer, FuzzOptions
+from tests.support.cli import Ran, run_cli
 from tests.support.hostile import huge_answer, raw_server, trickle
 from tests.support.servers import serve
 
@@ -30,13 +32,11 @@ ROOT = Path(__file__).resolve().parent.parent
 WEBHOOK = CONTRACT.webhooks[-1]
 
 
-def cli(*args: str, stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mockserver", *args], capture_output=True, text=True, input=stdin, timeout=timeout
-    )
+def cli(*args: str, stdin: str | None = None) -> Ran:
+    return run_cli(*args, stdin=stdin)
 
 
-def assert_clean(result: subprocess.CompletedProcess[str], code: int, *needles: str) -> None:
+def assert_clean(result: Ran, code: int, *needles: str) -> None:
     assert result.returncode == code, result.stdout + result.stderr
     assert "Traceback (most recent call last)" not in result.stdout + result.stderr
     for needle in needles:
