@@ -33,6 +33,7 @@ def test_a_file_that_is_no_contract_is_refused_naming_spec(name: str, tmp_path: 
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["", *sorted(COMMANDS), "send"])
 def test_every_command_has_help(name: str) -> None:
     args = [name, "--help"] if name else ["--help"]

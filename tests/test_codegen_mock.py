@@ -14,6 +14,8 @@ from mockserver.contract import load_contract
 from mockserver.server import MockServer, ServerConfig
 from tests.support.servers import serve
 
+pytestmark = pytest.mark.slow  # the generated client against a real mock on 127.0.0.1
+
 CONTRACT = load_contract()
 APP_ID = int(CONTRACT.parameter("app-id").example)
 TOKEN = "mock-server-token"

@@ -20,6 +20,8 @@ from mockserver.fuzz.checks import CHECKS
 from tests.support.fuzz_backends import Flaws, backend_app, serve
 from tests.support.fuzzing import fuzz
 
+pytestmark = pytest.mark.slow  # `mockserver fuzz` subprocesses against backends on 127.0.0.1
+
 TOKEN = "cli-test-token"
 APP_ID = "1400000777"
 

@@ -11,12 +11,15 @@ import asyncio
 import json
 from pathlib import Path
 
+import pytest
 from oa_webhooks import encode
 from oa_webhooks.server import CallbackContext, DefaultWebhookHandler, create_app
 
 from mockserver.contract import load_contract
 from tests.support.fuzzing import fuzz
 from tests.support.servers import serve
+
+pytestmark = pytest.mark.slow  # `mockserver fuzz` subprocesses against the generated stub
 
 TOKEN = "generated-stub-token"
 APP_ID = "1400000999"

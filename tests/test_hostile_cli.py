@@ -105,6 +105,7 @@ def test_send_with_an_app_id_above_the_contract_maximum() -> None:
     assert_clean(cli("send", WEBHOOK.name, "--url", "http://127.0.0.1:1/", "--sdkappid", big), 2, "maximum")
 
 
+@pytest.mark.slow
 def test_send_gives_up_on_a_trickling_server() -> None:
     answer = json.dumps(WEBHOOK.default_response).encode()
     with raw_server(trickle(answer, gap=0.2)) as url:
@@ -114,6 +115,7 @@ def test_send_gives_up_on_a_trickling_server() -> None:
     assert not verdict["delivered"] and "no answer within 0.5 s" in verdict["error"]
 
 
+@pytest.mark.slow
 def test_send_refuses_a_flood() -> None:
     with raw_server(huge_answer()) as url:
         result = cli("send", WEBHOOK.name, "--url", url, "--json")
@@ -127,12 +129,14 @@ def backend() -> Iterator[str]:
         yield address
 
 
+@pytest.mark.slow
 def test_fuzz_junit_under_a_file_is_refused_before_the_run(tmp_path: Path, backend: str) -> None:
     (tmp_path / "file").write_text("x")
     result = cli("fuzz", "--url", backend, "--junit-xml", str(tmp_path / "file" / "report.xml"))
     assert_clean(result, 2, "--junit-xml")
 
 
+@pytest.mark.slow
 def test_fuzz_ctrl_c_prints_a_partial_report(tmp_path: Path) -> None:
     reached = threading.Event()
     inner = create_app(DefaultWebhookHandler())
@@ -170,6 +174,7 @@ def test_fuzz_ctrl_c_prints_a_partial_report(tmp_path: Path) -> None:
     assert "interrupted" in junit.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_fuzz_times_the_whole_answer_not_just_its_headers(tmp_path: Path) -> None:
     # Headers at once, then the body one byte every 20 ms: about 1 s per answer, five times the
     # 0.2 s budget yet far inside the hang limit, so each is a slow answer, not a hang. Only the
@@ -189,6 +194,7 @@ def test_fuzz_times_the_whole_answer_not_just_its_headers(tmp_path: Path) -> Non
     assert "no answer" not in result.stdout  # late, not hung: the body arrived before the hang limit
 
 
+@pytest.mark.slow
 def test_fuzz_streams_a_flood_in_bounded_memory() -> None:
     size = 64 * 1024 * 1024
     with raw_server(huge_answer(size)) as url:

@@ -23,6 +23,8 @@ from mockserver.contract import load_contract
 from tests.support.hostile import huge_answer, raw_server, trickle
 from tests.support.servers import serve
 
+pytestmark = pytest.mark.slow  # the generated stub and client over real sockets
+
 CONTRACT = load_contract()
 TOKEN = "hostile-token"
 WEBHOOK = CONTRACT.webhooks[-1]

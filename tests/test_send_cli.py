@@ -20,6 +20,8 @@ from tests.support.cli import Ran, run_cli
 from tests.support.servers import serve
 from tests.support.stubs import answering
 
+pytestmark = pytest.mark.slow  # `mockserver send` over real HTTP (and once as a subprocess)
+
 CONTRACT = load_contract()
 APP_ID = CONTRACT.parameter("app-id").example
 TOKEN = "send-cli-token"

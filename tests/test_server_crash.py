@@ -25,6 +25,8 @@ from mockserver.server.journal import Journal
 from mockserver.server.testing import RunningServer, start_server
 from tests.support.deliveries import contract, query_for
 
+pytestmark = pytest.mark.slow  # kill -9 of real server processes under load
+
 MARK = "mockserver_test_seq"
 """An extra query parameter (the contract allows them) that tells the deliveries apart."""
 

@@ -18,6 +18,8 @@ from mockserver.server.testing import RunningServer, start_server
 from tests.support.deliveries import contract, deliver
 from tests.support.servers import serve
 
+pytestmark = pytest.mark.slow  # real servers forwarding to a backend over HTTP
+
 TOKEN = "forward-test-token"
 WEBHOOK = next(w for w in contract.webhooks if w.can_refuse)
 BODY: dict[str, Any] = json.loads(json.dumps(WEBHOOK.example().value))

@@ -25,6 +25,8 @@ from mockserver.server.journal import Journal, JournalError, Record
 from mockserver.server.testing import RunningServer, start_server
 from tests.support.deliveries import contract, deliver, query_for
 
+pytestmark = pytest.mark.slow  # hostile peers against a real server process
+
 WEBHOOK = contract.webhooks[0]
 COMMAND_PARAM = contract.parameter("command").name
 APP_PARAM = contract.parameter("app-id").name

@@ -23,6 +23,8 @@ from mockserver.contract import bundled_contract_path
 from mockserver.server.testing import RunningServer, start_server
 from tests.support.deliveries import SCRIPTS
 
+pytestmark = pytest.mark.slow  # schemathesis against a real server, in a pytest subprocess
+
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
 
 

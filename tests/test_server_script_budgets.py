@@ -23,6 +23,8 @@ import pytest
 from mockserver.server.testing import RunningServer, start_server
 from tests.support.deliveries import contract, deliver
 
+pytestmark = pytest.mark.slow  # script budgets in a real server process
+
 BEFORE = next(w for w in contract.webhooks if w.can_refuse)
 OTHER = next(w for w in contract.webhooks if w is not BEFORE)
 

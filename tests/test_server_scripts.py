@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +9,7 @@ import httpx
 import pytest
 
 from mockserver.server.testing import RunningServer, start_server
+from tests.support.cli import run_cli
 from tests.support.deliveries import SCRIPTS, contract, deliver, load_yaml, webhook_of_example
 
 BEFORE = next(w for w in contract.webhooks if w.can_refuse)
@@ -35,6 +34,7 @@ def _rule_body(script: dict[str, Any], index: int) -> dict[str, Any]:
     return body
 
 
+@pytest.mark.slow
 def test_issue_example_refuses_and_sequences(fresh: RunningServer) -> None:
     script = load_yaml("issue_example.yaml")
     fresh.load_script(SCRIPTS / "issue_example.yaml")
@@ -54,6 +54,7 @@ def test_issue_example_refuses_and_sequences(fresh: RunningServer) -> None:
     assert statuses == [200, 200, 500]
 
 
+@pytest.mark.slow
 def test_predicates_priorities_and_times(fresh: RunningServer) -> None:
     script = load_yaml("predicates.yaml")
     fresh.load_script(script)
@@ -83,6 +84,7 @@ def test_predicates_priorities_and_times(fresh: RunningServer) -> None:
     assert [r["rule"] for r in fresh.requests(command=counted.command)] == [None, "platform-query", "platform-query"]
 
 
+@pytest.mark.slow
 def test_template_refuses_exactly_the_bots(fresh: RunningServer) -> None:
     fresh.load_script(SCRIPTS / "template.yaml")
     webhook, rich = webhook_of_example("BeforeAddSubscriber-rich")
@@ -94,6 +96,7 @@ def test_template_refuses_exactly_the_bots(fresh: RunningServer) -> None:
     assert deliver(fresh.url, vendor, command=webhook.command).json()[REFUSED] == []
 
 
+@pytest.mark.slow
 def test_faults(fresh: RunningServer) -> None:
     fresh.load_script(SCRIPTS / "faults.yaml")
     rules = load_yaml("faults.yaml")["rules"]
@@ -124,6 +127,7 @@ def test_faults(fresh: RunningServer) -> None:
     assert deliver(fresh.url, dict(ok.example().value), command=ok.command).status_code == 200
 
 
+@pytest.mark.slow
 def test_deliberately_invalid_answers(fresh: RunningServer) -> None:
     script = load_yaml("misbehave.yaml")
     fresh.load_script(script)
@@ -169,6 +173,7 @@ TYPOS = [
 """Misspelled names in a body predicate, a query predicate, an answer and a template: each refused."""
 
 
+@pytest.mark.slow
 def test_existing_paths_load_and_match(fresh: RunningServer) -> None:
     """Paths through `$ref`, the discriminated element oneOf, `[*]` and `[n]` are accepted and match."""
     fresh.load_script(SCRIPTS / "nested_predicates.yaml")
@@ -179,6 +184,7 @@ def test_existing_paths_load_and_match(fresh: RunningServer) -> None:
     assert fresh.requests()[0]["rule"] == script["rules"][0]["name"]
 
 
+@pytest.mark.slow
 def test_a_template_field_outside_the_answer_fails_when_rendered(fresh: RunningServer) -> None:
     fresh.load_script(SCRIPTS / "template_late_typo.yaml")
     late, twin = load_yaml("template_late_typo.yaml")["rules"]
@@ -196,6 +202,7 @@ def test_a_template_field_outside_the_answer_fails_when_rendered(fresh: RunningS
     assert sent.status_code == 200 and typo in sent.json()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "status", "needle"),
     [
@@ -228,12 +235,7 @@ def test_bad_scripts_are_refused_by_the_admin_api(
 def test_bad_scripts_stop_the_cli(name: str, needles: list[str]) -> None:
     # A refused script is a usage error (exit 2) naming the option, the file and the rule's path.
     path = str(SCRIPTS / "bad" / name)
-    done = subprocess.run(
-        [sys.executable, "-m", "mockserver", "serve", "--port", "0", "--script", path],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_cli("serve", "--port", "0", "--script", path)  # refused before it binds: in process
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     stderr = " ".join(done.stderr.split())  # click wraps long lines

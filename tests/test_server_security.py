@@ -11,6 +11,8 @@ from mockserver.server.testing import RunningServer, start_server
 from mockserver.signing import Signer
 from tests.support.deliveries import contract, deliver, query_for
 
+pytestmark = pytest.mark.slow  # a real `mockserver serve` process
+
 TOKEN = "test-token-1234"
 APP_ID = str(contract.parameter("app-id").example)
 SIGN = contract.signing.signature_parameter

@@ -16,6 +16,8 @@ import pytest
 from mockserver.server.testing import RunningServer, start_server
 from tests.support.deliveries import contract, deliver, load_yaml, query_for, webhook_of_example
 
+pytestmark = pytest.mark.slow  # a real `mockserver serve` process
+
 COMMAND_PARAM = contract.parameter("command").name
 APP_PARAM = contract.parameter("app-id").name
 
