@@ -29,24 +29,7 @@ class Run:
 
 def fuzz(url: str, tmp_path: Path, *args: str, max_examples: int = 2) -> Run:
     junit = tmp_path / "fuzz.xml"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mockserver",
-            "fuzz",
-            "--url",
-            url,
-            "--max-examples",
-            str(max_examples),
-            "--seed",
-            "11",
-            "--junit-xml",
-            str(junit),
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
+    options = ["--url", url, "--max-examples", str(max_examples), "--seed", "11", "--junit-xml", str(junit), *args]
+    command = [sys.executable, "-m", "mockserver", "fuzz", *options]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=240)
     return Run(proc.returncode, proc.stdout, proc.stderr, junit)
