@@ -17,6 +17,7 @@ import argparse
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import tarfile
@@ -26,7 +27,7 @@ from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SUMMARY = re.compile(r"=+ (.*(?:passed|failed|error).*) in [\d.]+s")
+SUMMARY = re.compile(r"^=*\s*(\d+ (?:passed|failed|error).*?) in [\d.]+s", re.MULTILINE)
 
 
 def pytest_args() -> dict[str, list[str]]:
@@ -48,6 +49,15 @@ def checkout(commit: str, into: Path) -> None:
         tar.extractall(into, filter="data")
 
 
+def _default_sigint() -> None:
+    """A bench started as a background job inherits SIGINT ignored; the suites' Ctrl-C tests need it back.
+
+    (The baseline's fuzz CLI does not restore it itself: its Ctrl-C test would wait out its
+    60 s timeout and fail, which is a difference in how the bench was started, not in the suites.)
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
     """Seconds one pytest run took, and its summary line (so a failing run is not mistaken for a fast one)."""
     start = time.perf_counter()
@@ -58,6 +68,7 @@ def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
         capture_output=True,
         text=True,
         check=False,
+        preexec_fn=_default_sigint,
     )
     elapsed = time.perf_counter() - start
     summaries = SUMMARY.findall(done.stdout)
