@@ -1,11 +1,17 @@
 # Two targets a newcomer needs: `make run` (set up, then serve the mock) and `make test`
-# (set up, then run every check CI runs). Both create .venv on first use.
+# (set up, then run every check CI runs). Both create .venv on first use. `make test-fast` is the
+# quick tier for the edit loop: in-process tests only, every module reached (docs/testing.md).
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pytest arguments of the two tiers (bench/bench_suite.py reads them from here).
+# Full: every test, on every core (pytest-xdist; a module's tests stay on one worker, so its
+# module-scoped servers start once). Fast: no test marked slow, in one process.
+PYTEST_FULL := -n auto --dist loadfile
+PYTEST_FAST := -m "not slow"
 
-.PHONY: run test lint types setup clean
+.PHONY: run test test-fast lint types setup clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required: $(PYTHON) not found (set PYTHON=...)"; exit 1; }
@@ -27,7 +33,10 @@ types: $(STAMP)
 	$(BIN)/mypy
 
 test: $(STAMP) lint types
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_FULL)
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_FAST)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,11 +1,20 @@
-"""Fixtures shared by the whole suite: the bundled contract and a validator built once."""
+"""Fixtures shared by the whole suite, and the fast tier's promise that it reaches every module."""
 
 from __future__ import annotations
 
+import pkgutil
+import sys
+from typing import Any
+
 import pytest
 
+import mockserver
 from mockserver.contract import Contract, load_contract
 from mockserver.validation import DeliveryValidator
+
+FAST_TIER = "not slow"
+_REACHED = "mockserver_modules_reached"
+_reached_on_workers: set[str] = set()
 
 
 @pytest.fixture(scope="session")
@@ -18,21 +27,39 @@ def validator(contract: Contract) -> DeliveryValidator:
     return DeliveryValidator(contract)
 
 
+def _package_modules() -> set[str]:
+    """Every module of the package a test can reach (entry points of child processes excluded).
+
+    `locustfile` runs only inside Locust's own process: importing it monkey-patches the importing
+    process with gevent, so the slow tier runs it through `mockserver load` instead.
+    """
+    found = {m.name for m in pkgutil.walk_packages(mockserver.__path__, "mockserver.") if not m.ispkg}
+    return {m for m in found if not m.endswith(("__main__", "sandbox_child", "locustfile"))}
+
+
+def _loaded() -> set[str]:
+    return {name for name in sys.modules if name.startswith("mockserver.")}
+
+
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """Under pytest-xdist, the controller collects what each worker imported (see pytest_sessionfinish)."""
+    _reached_on_workers.update(getattr(node, "workeroutput", {}).get(_REACHED, ()))
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """The fast tier (`make test-fast`, `-m "not slow"`) must still reach every module of the package.
 
     Slow tests (real servers, subprocesses, browsers) are left out of it; this keeps the tier
     honest: a module only the slow tests load would otherwise go untested on every quick run.
+    Under pytest-xdist each worker reports the modules it loaded and the controller checks the union.
     """
-    if session.config.getoption("markexpr") != "not slow" or exitstatus != 0 or session.testscollected == 0:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: report, the controller decides
+        workeroutput[_REACHED] = sorted(_loaded())
         return
-    import pkgutil
-    import sys
-
-    import mockserver
-
-    modules = {m.name for m in pkgutil.walk_packages(mockserver.__path__, "mockserver.") if not m.ispkg}
-    missed = sorted(m for m in modules - set(sys.modules) if not m.endswith(("__main__", "sandbox_child")))
+    if session.config.getoption("markexpr") != FAST_TIER or exitstatus != 0 or session.testscollected == 0:
+        return
+    missed = sorted(_package_modules() - _loaded() - _reached_on_workers)
     if missed:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")

@@ -1,12 +1,16 @@
-"""Options shared by every command behave alike: a contract that cannot be used is a usage error."""
+"""Options shared by every command behave alike: a contract that cannot be used is a usage error.
+
+Every command also runs once here as a real subprocess (`python -m mockserver CMD --help`): the
+entry point and the lazy import of each command work outside the test process.
+"""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.cli import run_cli, run_process
 
 COMMANDS = {
     "validate": ["validate", "{capture}"],
@@ -23,20 +27,15 @@ def test_a_file_that_is_no_contract_is_refused_naming_spec(name: str, tmp_path: 
     capture = tmp_path / "capture.jsonl"
     capture.write_text("")
     args = [a.format(capture=capture, out=tmp_path / "out") for a in COMMANDS[name]]
-    result = subprocess.run(
-        [sys.executable, "-m", "mockserver", *args, "--spec", str(broken)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_cli(*args, "--spec", str(broken))
     assert result.returncode == 2, result.stdout + result.stderr
     assert "--spec" in result.stderr and "exactly one operation" in result.stderr
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["", *sorted(COMMANDS), "send"])
 def test_every_command_has_help(name: str) -> None:
     args = [name, "--help"] if name else ["--help"]
-    result = subprocess.run([sys.executable, "-m", "mockserver", *args], capture_output=True, text=True, check=False)
+    result = run_process(*args, timeout=60)
     assert result.returncode == 0 and "Usage:" in result.stdout

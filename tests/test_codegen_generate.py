@@ -1,13 +1,12 @@
 """The generator: the checked-in output is current, rendering is deterministic, overrides work.
 
-Everything runs the real CLI as a subprocess, the way CI and users run it.
+The CLI runs in process (`CliRunner`, from the repository root as CI does); test_cli_options runs
+`mockserver generate` once as a subprocess.
 """
 
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -17,20 +16,15 @@ from mockserver.codegen import CodegenContext, RenderError, build_context, rende
 from mockserver.codegen.context import PrefixCheck
 from mockserver.codegen.formatter import LINE_LENGTH, format_python
 from mockserver.contract import Contract, load_contract
+from tests.support.cli import Ran, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "generated" / "oa_webhooks"
 SPEC31 = ROOT / "generated" / "openapi-3.1.yaml"
 
 
-def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mockserver", "generate", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
+def run(*args: str | Path) -> Ran:
+    return run_cli("generate", *args)
 
 
 def test_checked_in_package_is_not_stale() -> None:

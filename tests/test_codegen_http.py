@@ -30,7 +30,7 @@ from oa_webhooks.server import CallbackContext, DefaultWebhookHandler, create_ap
 
 from mockserver.codegen import build_context
 from mockserver.contract import Contract, load_contract
-from tests.servers import serve
+from tests.support.servers import serve
 
 CONTRACT = load_contract()
 CONTEXT = build_context(CONTRACT, "oa_webhooks")
@@ -76,6 +76,7 @@ def method_of(command: str) -> str:
     return next(w.method for w in CONTEXT.webhooks if w.command == command)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signed", [True, False], ids=["signed", "unsigned"])
 @pytest.mark.parametrize(("webhook", "example"), CASES)
 def test_sync_client_to_server_stub(
@@ -94,6 +95,7 @@ def test_sync_client_to_server_stub(
     assert (ctx.request_time is not None) == signed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signed", [True, False], ids=["signed", "unsigned"])
 def test_async_client_sends_every_webhook(signed: bool, recorder: Recorder, signed_url: str, unsigned_url: str) -> None:
     url, token = (signed_url, TOKEN) if signed else (unsigned_url, None)
@@ -115,6 +117,7 @@ def _raw(url: str, command: str, body: bytes, **query: str) -> httpx.Response:
     return httpx.post(url, params=params, content=body, headers={"content-type": "application/json"}, timeout=5)
 
 
+@pytest.mark.slow
 def test_server_refuses_a_bad_signature_a_stale_time_and_a_missing_one(signed_url: str) -> None:
     webhook = CONTRACT.webhooks[0]
     body = json.dumps(webhook.examples[0].value).encode()
@@ -132,6 +135,7 @@ def test_server_refuses_a_bad_signature_a_stale_time_and_a_missing_one(signed_ur
     assert _raw(signed_url, webhook.command, body).json()["field"] == f"query.{sig}"
 
 
+@pytest.mark.slow
 def test_server_refuses_another_app_and_a_bad_app_id(unsigned_url: str) -> None:
     webhook = CONTRACT.webhooks[0]
     body = json.dumps(webhook.examples[0].value).encode()
@@ -142,6 +146,7 @@ def test_server_refuses_another_app_and_a_bad_app_id(unsigned_url: str) -> None:
     assert garbage.status_code == 400 and garbage.json()["field"] == f"query.{name}"
 
 
+@pytest.mark.slow
 def test_server_names_the_bad_body_field(unsigned_url: str) -> None:
     webhook = CONTRACT.webhooks[-1]
     value = dict(webhook.examples[0].value)
@@ -156,6 +161,7 @@ def test_server_names_the_bad_body_field(unsigned_url: str) -> None:
     assert not_json.status_code == 400 and not_json.json()["field"] == "body"
 
 
+@pytest.mark.slow
 def test_server_answers_an_unknown_command_with_the_default_answer(unsigned_url: str) -> None:
     later = CONTRACT.commands[0].rsplit(".", 1)[0] + ".CallbackEnabledLater"
     answer = _raw(unsigned_url, later, b'{"anything": 1}')
@@ -163,6 +169,7 @@ def test_server_answers_an_unknown_command_with_the_default_answer(unsigned_url:
     assert answer.json() == CONTRACT.unknown_command_answer
 
 
+@pytest.mark.slow
 def test_server_refuses_other_methods_and_media_types(unsigned_url: str) -> None:
     assert httpx.get(unsigned_url, timeout=5).status_code == 405
     webhook = CONTRACT.webhooks[0]
@@ -192,6 +199,7 @@ def _misbehaving(kind: str) -> Any:
     return app
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("kind", "error"),
     [("status", StatusError), ("html", NotJSONError), ("shape", ContractViolation), ("slow", DeliveryTimeout)],
@@ -208,12 +216,14 @@ def test_client_raises_typed_errors_with_the_vendor_outcome(kind: str, error: ty
     assert caught.value.outcome.allowed, "a failed 'before' webhook lets the operation through"  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 def test_client_reports_a_connection_failure() -> None:
     event = decode_event(json.dumps(CONTRACT.webhooks[0].examples[0].value).encode())
     with WebhookClient("http://127.0.0.1:9/", sdk_appid=APP_ID) as client, pytest.raises(TransportError):
         client.send(event)
 
 
+@pytest.mark.slow
 def test_client_judges_a_refusal_and_rejects_a_refusal_outside_the_request() -> None:
     """The refusal field may only repeat the request's users (x-subset-of); ErrorCode != 0 rejects."""
     hook = next(w for w in CONTEXT.webhooks if w.refused_attr and w.subset_rules)

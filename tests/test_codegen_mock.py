@@ -12,7 +12,9 @@ from oa_webhooks.client import StatusError, WebhookClient
 
 from mockserver.contract import load_contract
 from mockserver.server import MockServer, ServerConfig
-from tests.servers import serve
+from tests.support.servers import serve
+
+pytestmark = pytest.mark.slow  # the generated client against a real mock on 127.0.0.1
 
 CONTRACT = load_contract()
 APP_ID = int(CONTRACT.parameter("app-id").example)

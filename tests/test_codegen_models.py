@@ -18,7 +18,7 @@ from oa_webhooks import EVENT_TYPES, RESPONSE_TYPES, PayloadError, decode, decod
 from mockserver.codegen import build_context
 from mockserver.codegen.context import snake_case
 from mockserver.contract import Contract, load_contract
-from tests.contract_walk import discriminator_fields, mutate, nodes, out_of_range_values, wrong_type_value
+from tests.support.contract_walk import discriminator_fields, mutate, nodes, out_of_range_values, wrong_type_value
 
 CONTRACT = load_contract()
 EXAMPLES = [pytest.param(w, e, id=e.name) for w in CONTRACT.webhooks for e in w.examples]

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # mypy, pyright and ruff as subprocesses
+
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "generated"
 PROGRAMS = sorted((ROOT / "tests" / "data" / "typecheck").glob("*.py"))

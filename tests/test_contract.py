@@ -21,7 +21,7 @@ from mockserver.contract import (
 )
 from mockserver.schema import format_path
 from mockserver.validation import DeliveryValidator
-from tests.contract_walk import discriminator_fields, mutate, nodes, out_of_range_values, wrong_type_value
+from tests.support.contract_walk import discriminator_fields, mutate, nodes, out_of_range_values, wrong_type_value
 
 CONTRACT = load_contract()
 EXAMPLES = [(w, e) for w in CONTRACT.webhooks for e in w.examples]

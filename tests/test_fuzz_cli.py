@@ -1,4 +1,4 @@
-"""`mockserver fuzz` as a user runs it (a subprocess) against small backends on 127.0.0.1.
+"""`mockserver fuzz` (in process, `CliRunner`) against small backends on 127.0.0.1.
 
 Each flawed backend has exactly one bug, and the run must fail exactly the checks that bug
 breaks, read from the JUnit report (the conformant case runs against the mock server and the
@@ -12,58 +12,19 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from mockserver.contract import Contract
 from mockserver.fuzz.checks import CHECKS
-from tests.fuzz_backends import Flaws, backend_app, serve
+from tests.support.fuzz_backends import Flaws, backend_app, serve
+from tests.support.fuzzing import fuzz
+
+pytestmark = pytest.mark.slow  # `mockserver fuzz` runs against backends on 127.0.0.1
 
 TOKEN = "cli-test-token"
 APP_ID = "1400000777"
-
-
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-    junit: Path
-
-    def failed_checks(self) -> set[str]:
-        root = ET.parse(self.junit).getroot()
-        return {case.get("name", "") for case in root.iter("testcase") if case.find("failure") is not None}
-
-    def judged_checks(self) -> set[str]:
-        root = ET.parse(self.junit).getroot()
-        return {case.get("name", "") for case in root.iter("testcase") if case.find("skipped") is None}
-
-
-def fuzz(url: str, tmp_path: Path, *args: str, max_examples: int = 2) -> Run:
-    junit = tmp_path / "fuzz.xml"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mockserver",
-            "fuzz",
-            "--url",
-            url,
-            "--max-examples",
-            str(max_examples),
-            "--seed",
-            "11",
-            "--junit-xml",
-            str(junit),
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-    return Run(proc.returncode, proc.stdout, proc.stderr, junit)
 
 
 @pytest.fixture

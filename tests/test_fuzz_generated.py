@@ -11,12 +11,15 @@ import asyncio
 import json
 from pathlib import Path
 
+import pytest
 from oa_webhooks import encode
 from oa_webhooks.server import CallbackContext, DefaultWebhookHandler, create_app
 
 from mockserver.contract import load_contract
-from tests.servers import serve
-from tests.test_fuzz_cli import fuzz
+from tests.support.fuzzing import fuzz
+from tests.support.servers import serve
+
+pytestmark = pytest.mark.slow  # `mockserver fuzz` runs against the generated stub on 127.0.0.1
 
 TOKEN = "generated-stub-token"
 APP_ID = "1400000999"

@@ -15,7 +15,9 @@ import pytest
 import yaml
 
 from mockserver.server.testing import RunningServer, start_server
-from tests.test_fuzz_cli import fuzz
+from tests.support.fuzzing import fuzz
+
+pytestmark = pytest.mark.slow  # `mockserver fuzz` runs against a real mock (a server process)
 
 DATA = Path(__file__).parent / "data" / "fuzz"
 TOKEN = "mock-fuzz-token"

@@ -12,8 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from mockserver.contract import Contract
-from tests.fuzz_backends import Flaws, backend_app, serve
+from tests.support.fuzz_backends import Flaws, backend_app, serve
+
+pytestmark = pytest.mark.slow  # a pytest subprocess against a backend on 127.0.0.1
 
 TOKEN = "pytest-entry-token"
 APP_ID = "1400000321"

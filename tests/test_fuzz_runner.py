@@ -29,7 +29,8 @@ from mockserver.fuzz.checks import Exchange
 from mockserver.fuzz.report import ExchangeLog
 from mockserver.fuzz.runner import Fuzzer, FuzzOptions, FuzzResult
 from mockserver.traffic import Sender
-from tests.fuzz_backends import Flaws, backend_app, serve
+from tests.support.fuzz_backends import Flaws, backend_app
+from tests.support.servers import serve
 
 TOKEN = "runner-test-token"
 APP_ID = "1400000321"

@@ -1,6 +1,7 @@
 """The CLI as a careless user drives it: every mistake gets a clear message and exit 2, never a traceback.
 
-Real subprocesses (`python -m mockserver ...`), real HTTP on 127.0.0.1, hostile peers on raw sockets.
+The commands run in process (`CliRunner`) against real HTTP on 127.0.0.1 and hostile peers on raw
+sockets; Ctrl-C needs a real process and a real signal, so that one test runs a subprocess.
 """
 
 from __future__ import annotations
@@ -24,21 +25,20 @@ from mockserver.contract import load_contract
 from mockserver.fuzz.checks import Exchange, Finding, get_check
 from mockserver.fuzz.runner import Fuzzer, FuzzOptions
 from mockserver.traffic.sender import http_client
-from tests.hostile_servers import huge_answer, raw_server, trickle
-from tests.servers import serve
+from tests.support.cli import Ran, run_cli
+from tests.support.hostile import huge_answer, raw_server, trickle
+from tests.support.servers import serve
 
 CONTRACT = load_contract()
 ROOT = Path(__file__).resolve().parent.parent
 WEBHOOK = CONTRACT.webhooks[-1]
 
 
-def cli(*args: str, stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mockserver", *args], capture_output=True, text=True, input=stdin, timeout=timeout
-    )
+def cli(*args: str, stdin: str | None = None) -> Ran:
+    return run_cli(*args, stdin=stdin)
 
 
-def assert_clean(result: subprocess.CompletedProcess[str], code: int, *needles: str) -> None:
+def assert_clean(result: Ran, code: int, *needles: str) -> None:
     assert result.returncode == code, result.stdout + result.stderr
     assert "Traceback (most recent call last)" not in result.stdout + result.stderr
     for needle in needles:
@@ -107,6 +107,7 @@ def test_send_with_an_app_id_above_the_contract_maximum() -> None:
     assert_clean(cli("send", WEBHOOK.name, "--url", "http://127.0.0.1:1/", "--sdkappid", big), 2, "maximum")
 
 
+@pytest.mark.slow
 def test_send_gives_up_on_a_trickling_server() -> None:
     answer = json.dumps(WEBHOOK.default_response).encode()
     with raw_server(trickle(answer, gap=0.2)) as url:
@@ -116,6 +117,7 @@ def test_send_gives_up_on_a_trickling_server() -> None:
     assert not verdict["delivered"] and "no answer within 0.5 s" in verdict["error"]
 
 
+@pytest.mark.slow
 def test_send_refuses_a_flood() -> None:
     with raw_server(huge_answer()) as url:
         result = cli("send", WEBHOOK.name, "--url", url, "--json")
@@ -129,6 +131,7 @@ def backend() -> Iterator[str]:
         yield address
 
 
+@pytest.mark.slow
 def test_fuzz_junit_under_a_file_is_refused_before_the_run(tmp_path: Path, backend: str) -> None:
     (tmp_path / "file").write_text("x")
     result = cli("fuzz", "--url", backend, "--junit-xml", str(tmp_path / "file" / "report.xml"))
@@ -141,6 +144,7 @@ def _ignore_sigint() -> None:
 
 # A background job of a non-interactive shell (`mockserver fuzz ... &` in a script) starts with
 # SIGINT ignored; the command restores it, so Ctrl-C / `kill -INT` still stops it.
+@pytest.mark.slow
 @pytest.mark.parametrize("started_ignoring_sigint", [False, True], ids=["foreground", "background-job"])
 def test_fuzz_ctrl_c_prints_a_partial_report(tmp_path: Path, started_ignoring_sigint: bool) -> None:
     reached = threading.Event()
@@ -180,6 +184,7 @@ def test_fuzz_ctrl_c_prints_a_partial_report(tmp_path: Path, started_ignoring_si
     assert "interrupted" in junit.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_fuzz_times_the_whole_answer_not_just_its_headers(tmp_path: Path) -> None:
     # Headers at once, then the body one byte every 20 ms: about 1 s per answer, five times the
     # 0.2 s budget yet far inside the hang limit, so each is a slow answer, not a hang. Only the
@@ -199,6 +204,7 @@ def test_fuzz_times_the_whole_answer_not_just_its_headers(tmp_path: Path) -> Non
     assert "no answer" not in result.stdout  # late, not hung: the body arrived before the hang limit
 
 
+@pytest.mark.slow
 def test_fuzz_streams_a_flood_in_bounded_memory() -> None:
     size = 64 * 1024 * 1024
     with raw_server(huge_answer(size)) as url:

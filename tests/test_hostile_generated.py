@@ -20,8 +20,10 @@ from oa_webhooks.server import DefaultWebhookHandler, create_app
 from oa_webhooks.signing import sign_query
 
 from mockserver.contract import load_contract
-from tests.hostile_servers import huge_answer, raw_server, trickle
-from tests.servers import serve
+from tests.support.hostile import huge_answer, raw_server, trickle
+from tests.support.servers import serve
+
+pytestmark = pytest.mark.slow  # the generated stub and client over real sockets
 
 CONTRACT = load_contract()
 TOKEN = "hostile-token"

@@ -18,12 +18,13 @@ import pytest
 import yaml
 
 from mockserver.errors import ScriptError
-from mockserver.server.app import MockServer, ServerConfig
+from mockserver.server.app import ServerConfig
 from mockserver.server.budgets import SCRIPT_BUDGET
 from mockserver.server.scriptbook import ScriptBook
 from mockserver.server.scripts import parse_script, read_yaml
 from mockserver.server.scriptstore import ScriptStore
-from tests.test_server_support import contract, query_for
+from tests.support.asgi import InProcessMock
+from tests.support.deliveries import contract
 
 BEFORE = next(w for w in contract.webhooks if w.can_refuse)
 REFUSED = BEFORE.response_roles["refused"]
@@ -103,33 +104,15 @@ def test_a_second_book_on_the_same_file_sees_the_stored_script(book: ScriptBook,
 
 
 # ------------------------------------------------------------------ the admin API, in-process
-class Admin:
-    """An in-process mock and a client for it (requests run to completion on a private loop)."""
-
-    def __init__(self, server: MockServer) -> None:
-        self.server = server
-        self.loop = asyncio.new_event_loop()
-        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=server), base_url="http://mock")
-
-    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return self.loop.run_until_complete(self.client.request(method, path, **kwargs))
-
-    def yaml(self, path: str, text: str, content_type: str = "application/yaml") -> httpx.Response:
-        return self.request("POST", path, content=text.encode(), headers={"content-type": content_type})
-
-    def deliver(self, body: Any) -> httpx.Response:
-        return self.request("POST", "/", params=query_for(BEFORE.command), json=body)
-
-
 @pytest.fixture
-def admin(tmp_path: Path) -> Iterator[Admin]:
-    server = MockServer(ServerConfig(journal=str(tmp_path / "journal.sqlite3")))
-    client = Admin(server)
-    yield client
-    client.loop.run_until_complete(client.client.aclose())
-    client.loop.close()
-    server.scripts.close()
-    server.journal.close()
+def admin(tmp_path: Path) -> Iterator[InProcessMock]:
+    mock = InProcessMock(ServerConfig(journal=str(tmp_path / "journal.sqlite3")))
+    yield mock
+    mock.close()
+
+
+def _yaml(admin: InProcessMock, path: str, text: str, content_type: str = "application/yaml") -> httpx.Response:
+    return admin.request("POST", path, content=text.encode(), headers={"content-type": content_type})
 
 
 def _example() -> dict[str, Any]:
@@ -138,15 +121,15 @@ def _example() -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("content_type", ["application/yaml", "text/yaml"])
-def test_a_script_can_be_posted_as_yaml(admin: Admin, content_type: str) -> None:
+def test_a_script_can_be_posted_as_yaml(admin: InProcessMock, content_type: str) -> None:
     script = (
         f"rules:\n  - name: refuse\n    when: {{command: {BEFORE.name}}}\n"
         f"    respond: {{body: {{{REFUSED}: [jared]}}}}\n"
     )
-    answer = admin.yaml("/__admin/scripts", script, content_type)
+    answer = _yaml(admin, "/__admin/scripts", script, content_type)
     assert answer.status_code == 201, answer.text
     assert answer.json()["rules"][0]["name"] == "refuse"
-    assert admin.deliver(_example()).json()[REFUSED] == ["jared"]
+    assert admin.deliver(_example(), command=BEFORE.command).json()[REFUSED] == ["jared"]
 
 
 @pytest.mark.parametrize(
@@ -158,21 +141,21 @@ def test_a_script_can_be_posted_as_yaml(admin: Admin, content_type: str) -> None
         ("rules:\n  - name: h\n    respond: {headers: {'X A': b}}\n", 409, "body.rules[0].respond.headers"),
     ],
 )
-def test_yaml_scripts_are_refused_like_json_ones(admin: Admin, text: str, status: int, field: str) -> None:
-    answer = admin.yaml("/__admin/scripts", text)
+def test_yaml_scripts_are_refused_like_json_ones(admin: InProcessMock, text: str, status: int, field: str) -> None:
+    answer = _yaml(admin, "/__admin/scripts", text)
     assert answer.status_code == status, answer.text
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["field"] == field
 
 
-def test_a_body_over_the_script_budget_is_413(admin: Admin) -> None:
-    answer = admin.yaml("/__admin/scripts", "# " + "x" * SCRIPT_BUDGET.script_bytes)
+def test_a_body_over_the_script_budget_is_413(admin: InProcessMock) -> None:
+    answer = _yaml(admin, "/__admin/scripts", "# " + "x" * SCRIPT_BUDGET.script_bytes)
     assert answer.status_code == 413 and answer.json()["field"] == "body"
     answer = admin.request("POST", "/__admin/scripts", json={"rules": [{"name": "x" * SCRIPT_BUDGET.script_bytes}]})
     assert answer.status_code == 413
 
 
-def test_rules_are_added_read_and_deleted_by_name(admin: Admin) -> None:
+def test_rules_are_added_read_and_deleted_by_name(admin: InProcessMock) -> None:
     added = admin.request(
         "POST",
         "/__admin/scripts/rules",
@@ -180,8 +163,8 @@ def test_rules_are_added_read_and_deleted_by_name(admin: Admin) -> None:
     )
     assert added.status_code == 201, added.text
     assert added.headers["location"] == "/__admin/scripts/rules/fail"
-    assert admin.deliver(_example()).status_code == 500
-    unnamed = admin.yaml("/__admin/scripts/rules", "respond: {status: 503}\n")
+    assert admin.deliver(_example(), command=BEFORE.command).status_code == 500
+    unnamed = _yaml(admin, "/__admin/scripts/rules", "respond: {status: 503}\n")
     assert unnamed.status_code == 201
     generated = unnamed.json()["rule"]["name"]
     assert [r["name"] for r in admin.request("GET", "/__admin/scripts").json()["rules"]] == ["fail", generated]
@@ -189,12 +172,12 @@ def test_rules_are_added_read_and_deleted_by_name(admin: Admin) -> None:
 
     deleted = admin.request("DELETE", "/__admin/scripts/rules/fail")
     assert deleted.status_code == 200 and [r["name"] for r in deleted.json()["rules"]] == [generated]
-    assert admin.deliver(_example()).status_code == 503
+    assert admin.deliver(_example(), command=BEFORE.command).status_code == 503
     assert admin.request("DELETE", f"/__admin/scripts/rules/{generated}").json()["rules"] == []
-    assert admin.deliver(_example()).status_code == 200
+    assert admin.deliver(_example(), command=BEFORE.command).status_code == 200
 
 
-def test_rule_edits_are_refused_naming_the_field_in_the_rule(admin: Admin) -> None:
+def test_rule_edits_are_refused_naming_the_field_in_the_rule(admin: InProcessMock) -> None:
     assert admin.request("POST", "/__admin/scripts/rules", json={"name": "a", "respond": {}}).status_code == 201
     taken = admin.request("POST", "/__admin/scripts/rules", json={"name": "a", "respond": {}})
     assert taken.status_code == 409 and taken.json()["field"] == "body.name"

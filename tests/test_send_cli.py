@@ -1,4 +1,8 @@
-"""`mockserver send`: one webhook through the kit's sender, as a subprocess, to a generated server stub."""
+"""`mockserver send`: one webhook through the kit's sender to a generated server stub on 127.0.0.1.
+
+The command runs in process (`CliRunner`); the one test that must see a fresh interpreter (the
+generated package is never imported with --spec) runs it as a subprocess.
+"""
 
 from __future__ import annotations
 
@@ -12,18 +16,19 @@ import pytest
 from oa_webhooks.server import DefaultWebhookHandler, create_app
 
 from mockserver.contract import load_contract
-from tests.servers import serve
-from tests.test_traffic_sender import answering
+from tests.support.cli import Ran, run_cli
+from tests.support.servers import serve
+from tests.support.stubs import answering
+
+pytestmark = pytest.mark.slow  # `mockserver send` over real HTTP (and once as a subprocess)
 
 CONTRACT = load_contract()
 APP_ID = CONTRACT.parameter("app-id").example
 TOKEN = "send-cli-token"
 
 
-def send(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mockserver", "send", *args], capture_output=True, text=True, timeout=60
-    )
+def send(*args: str) -> Ran:
+    return run_cli("send", *args)
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ arrives, and each acknowledged delivery is looked up in the journal file.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -22,7 +23,9 @@ import pytest
 
 from mockserver.server.journal import Journal
 from mockserver.server.testing import RunningServer, start_server
-from tests.test_server_support import contract, query_for
+from tests.support.deliveries import contract, query_for
+
+pytestmark = pytest.mark.slow  # kill -9 of real server processes under load
 
 MARK = "mockserver_test_seq"
 """An extra query parameter (the contract allows them) that tells the deliveries apart."""
@@ -79,7 +82,11 @@ def test_kill_9_loses_no_acknowledged_delivery(tmp_path: Path, workers: int) -> 
     try:
         answered = asyncio.run(_load(server, workers))
     finally:
-        server.process.kill()
+        # Every process of the server, not only the supervisor: a worker left alive keeps the
+        # server's stdout pipe open, and stop() would then wait forever for the pipe to close.
+        for pid in [*_children(server.process.pid), server.process.pid]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         server.stop()  # reaps it, closes its pipe, removes its stderr file
     assert len(answered) >= KILL_AT
     with sqlite3.connect(journal) as db:

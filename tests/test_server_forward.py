@@ -15,8 +15,10 @@ import pytest
 from oa_webhooks.server import DefaultWebhookHandler, create_app
 
 from mockserver.server.testing import RunningServer, start_server
-from tests.servers import serve
-from tests.test_server_support import contract, deliver
+from tests.support.deliveries import contract, deliver
+from tests.support.servers import serve
+
+pytestmark = pytest.mark.slow  # real servers forwarding to a backend over HTTP
 
 TOKEN = "forward-test-token"
 WEBHOOK = next(w for w in contract.webhooks if w.can_refuse)

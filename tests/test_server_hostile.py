@@ -23,7 +23,9 @@ import yaml
 
 from mockserver.server.journal import Journal, JournalError, Record
 from mockserver.server.testing import RunningServer, start_server
-from tests.test_server_support import contract, deliver, query_for
+from tests.support.deliveries import contract, deliver, query_for
+
+pytestmark = pytest.mark.slow  # hostile peers against a real server process
 
 WEBHOOK = contract.webhooks[0]
 COMMAND_PARAM = contract.parameter("command").name

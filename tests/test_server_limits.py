@@ -19,8 +19,10 @@ import pytest
 
 from mockserver.schema import EXPLAIN_LIMIT
 from mockserver.server.testing import RunningServer, start_server
-from tests.contract_walk import discriminator_fields, mutate, nodes, wrong_type_value
-from tests.test_server_support import contract, deliver, query_for
+from tests.support.contract_walk import discriminator_fields, mutate, nodes, wrong_type_value
+from tests.support.deliveries import contract, deliver, query_for
+
+pytestmark = pytest.mark.slow  # HTTP-level limits (header timeout, header size) of a real server process
 
 MAX_HEADER = 16 * 1024
 

@@ -8,8 +8,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from mockserver.server.testing import RunningServer
-from tests.test_server_support import SCRIPTS, contract, deliver, load_yaml
+from tests.support.deliveries import SCRIPTS, contract, deliver, load_yaml
+
+pytestmark = pytest.mark.slow  # the plugin's fixtures start real servers; a pytest subprocess
 
 
 def test_fixture_serves_and_journals(mockserver: RunningServer) -> None:

@@ -21,7 +21,9 @@ import pytest
 
 from mockserver.contract import bundled_contract_path
 from mockserver.server.testing import RunningServer, start_server
-from tests.test_server_support import SCRIPTS
+from tests.support.deliveries import SCRIPTS
+
+pytestmark = pytest.mark.slow  # schemathesis against a real server, in a pytest subprocess
 
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
 

@@ -21,7 +21,9 @@ import httpx
 import pytest
 
 from mockserver.server.testing import RunningServer, start_server
-from tests.test_server_support import contract, deliver
+from tests.support.deliveries import contract, deliver
+
+pytestmark = pytest.mark.slow  # script budgets in a real server process
 
 BEFORE = next(w for w in contract.webhooks if w.can_refuse)
 OTHER = next(w for w in contract.webhooks if w is not BEFORE)

@@ -1,4 +1,4 @@
-"""Signatures (--token) and the app ID (--sdkappid) over real HTTP."""
+"""Signatures (--token) and the app ID (--sdkappid) in process; the admin token through a real server and its helper."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from mockserver.server.testing import RunningServer, start_server
+from mockserver.server.app import ServerConfig
+from mockserver.server.testing import start_server
 from mockserver.signing import Signer
-from tests.test_server_support import contract, deliver, query_for
+from tests.support.asgi import InProcessMock
+from tests.support.deliveries import contract, query_for
 
 TOKEN = "test-token-1234"
 APP_ID = str(contract.parameter("app-id").example)
@@ -19,18 +21,20 @@ WEBHOOK = contract.webhooks[0]
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[RunningServer]:
-    with start_server("--token", TOKEN, "--sdkappid", APP_ID) as running:
-        yield running
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessMock]:
+    journal = tmp_path_factory.mktemp("security") / "journal.sqlite3"
+    mock = InProcessMock(ServerConfig(journal=str(journal), token=TOKEN, sdkappid=APP_ID))
+    yield mock
+    mock.close()
 
 
-def _send(server: RunningServer, **query: str) -> tuple[int, str | None]:
-    response = deliver(server.url, dict(WEBHOOK.example().value), query=query_for(WEBHOOK.command, **query))
+def _send(server: InProcessMock, **query: str) -> tuple[int, str | None]:
+    response = server.deliver(dict(WEBHOOK.example().value), query=query_for(WEBHOOK.command, **query))
     field = response.json().get("field") if response.status_code != 200 else None
     return response.status_code, field
 
 
-def test_signed_delivery_is_accepted(server: RunningServer) -> None:
+def test_signed_delivery_is_accepted(server: InProcessMock) -> None:
     server.reset()
     assert _send(server, **Signer(TOKEN).sign()) == (200, None)
     [record] = server.requests()
@@ -46,7 +50,7 @@ def test_signed_delivery_is_accepted(server: RunningServer) -> None:
     ],
 )
 def test_bad_signatures_get_401(
-    server: RunningServer, name: str, query: dict[str, str], field: str, verdict: str
+    server: InProcessMock, name: str, query: dict[str, str], field: str, verdict: str
 ) -> None:
     server.reset()
     assert _send(server, **query) == (401, f"query.{field}")
@@ -54,7 +58,7 @@ def test_bad_signatures_get_401(
     assert (record["verdict"], record["signature"], record["status"]) == ("invalid", verdict, 401)
 
 
-def test_other_app_gets_403(server: RunningServer) -> None:
+def test_other_app_gets_403(server: InProcessMock) -> None:
     server.reset()
     other = str(int(APP_ID) + 1)
     assert _send(server, **Signer(TOKEN).sign(), **{contract.parameter("app-id").name: other}) == (
@@ -63,6 +67,7 @@ def test_other_app_gets_403(server: RunningServer) -> None:
     )
 
 
+@pytest.mark.slow  # `serve --admin-token` and the helper that sends it, on a real server
 def test_admin_token_guards_the_admin_api() -> None:
     with start_server(admin_token="secret") as running:
         assert running.count() == 0  # the helper sends the bearer token

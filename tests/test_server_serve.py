@@ -1,33 +1,38 @@
-"""`mockserver serve` over real HTTP: default answers, refusals with field paths, the journal.
+"""The mock's delivery path and admin API, in process: default answers, refusals with field paths, the journal.
 
-Every case runs against both delivery lanes (direct and through connexion's middleware) to
-show they judge deliveries identically.
+A `MockServer` behind httpx's ASGI transport judges exactly as `mockserver serve` does; what
+only a socket or a process shows (header limits and timeouts, workers, kill -9, the CLI's
+start-up) is in test_server_limits, test_server_hostile, test_server_workers, test_server_crash
+and test_server_security.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from mockserver.server.testing import RunningServer, start_server
-from tests.test_server_support import contract, deliver, load_yaml, query_for, webhook_of_example
+from mockserver.server.app import ServerConfig
+from tests.support.asgi import InProcessMock
+from tests.support.deliveries import contract, load_yaml, query_for, webhook_of_example
 
 COMMAND_PARAM = contract.parameter("command").name
 APP_PARAM = contract.parameter("app-id").name
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[RunningServer]:
-    with start_server("--max-body", "4096") as running:
-        yield running
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessMock]:
+    journal = tmp_path_factory.mktemp("serve") / "journal.sqlite3"
+    mock = InProcessMock(ServerConfig(journal=str(journal), max_body=4096))
+    yield mock
+    mock.close()
 
 
 @pytest.fixture
-def fresh(server: RunningServer) -> RunningServer:
+def fresh(server: InProcessMock) -> InProcessMock:
     server.reset()
     return server
 
@@ -41,9 +46,9 @@ def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("example", [(w.command, e.name) for w in contract.webhooks for e in w.examples], ids=str)
-def test_every_example_gets_its_default_answer(fresh: RunningServer, example: tuple[str, str]) -> None:
+def test_every_example_gets_its_default_answer(fresh: InProcessMock, example: tuple[str, str]) -> None:
     webhook, body = webhook_of_example(example[1])
-    response = deliver(fresh.url, body, command=webhook.command)
+    response = fresh.deliver(body, command=webhook.command)
     assert response.status_code == 200
     assert response.json() == dict(webhook.default_response)
     [record] = fresh.requests()
@@ -52,10 +57,10 @@ def test_every_example_gets_its_default_answer(fresh: RunningServer, example: tu
 
 
 @pytest.mark.parametrize("case", load_yaml("bad_deliveries.yaml"), ids=lambda c: c["field"])
-def test_schema_violations_name_the_field(fresh: RunningServer, case: dict[str, Any]) -> None:
+def test_schema_violations_name_the_field(fresh: InProcessMock, case: dict[str, Any]) -> None:
     webhook, body = webhook_of_example(case["example"])
     body.update(case["patch"])
-    problem = _problem(deliver(fresh.url, body, command=webhook.command), 400)
+    problem = _problem(fresh.deliver(body, command=webhook.command), 400)
     assert problem["field"] == case["field"]
     assert case["field"] in {e["field"] for e in problem["errors"]}
     [record] = fresh.requests(verdict="invalid")
@@ -95,11 +100,11 @@ def _bad_inputs() -> list[tuple[str, dict[str, Any], int, str]]:
 
 @pytest.mark.parametrize("case", _bad_inputs(), ids=lambda c: c[0])
 def test_bad_input_gets_a_precise_problem_and_is_journaled(
-    fresh: RunningServer, case: tuple[str, dict[str, Any], int, str]
+    fresh: InProcessMock, case: tuple[str, dict[str, Any], int, str]
 ) -> None:
     _, given, status, field = case
     kwargs = dict(given)
-    response = deliver(fresh.url, kwargs.pop("body"), **kwargs)
+    response = fresh.deliver(kwargs.pop("body"), **kwargs)
     problem = _problem(response, status)
     assert problem["field"] == field
     if status == 405:
@@ -109,36 +114,36 @@ def test_bad_input_gets_a_precise_problem_and_is_journaled(
     assert record["status"] == status and record["verdict"] == "invalid"
 
 
-def test_chunked_body_over_the_limit_is_refused(fresh: RunningServer) -> None:
-    def chunks() -> Iterator[bytes]:
+def test_chunked_body_over_the_limit_is_refused(fresh: InProcessMock) -> None:
+    async def chunks() -> AsyncIterator[bytes]:  # a body without a length, in ten parts
         for _ in range(10):
             yield b" " * 1000
 
     query = query_for(contract.webhooks[0].command)
-    response = httpx.post(f"{fresh.url}/", params=query, content=chunks(), headers={"content-type": "application/json"})
+    response = fresh.request("POST", "/", params=query, content=chunks(), headers={"content-type": "application/json"})
     assert _problem(response, 413)["field"] == "body"
     assert fresh.wait_for(1, verdict="invalid") == 1
 
 
-def test_unknown_path_is_a_problem_not_a_crash(fresh: RunningServer) -> None:
-    response = httpx.post(f"{fresh.url}/elsewhere", json={})
+def test_unknown_path_is_a_problem_not_a_crash(fresh: InProcessMock) -> None:
+    response = fresh.request("POST", "/elsewhere", json={})
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/problem+json")
     assert fresh.wait_for(1) == 1
 
 
-def test_swagger_ui_and_spec_are_served(server: RunningServer) -> None:
-    assert httpx.get(f"{server.url}/ui/").status_code == 200
-    assert httpx.get(f"{server.url}/__admin/ui/").status_code == 200
-    spec = httpx.get(f"{server.url}/openapi.json").json()
+def test_swagger_ui_and_spec_are_served(server: InProcessMock) -> None:
+    assert server.request("GET", "/ui/").status_code == 200
+    assert server.request("GET", "/__admin/ui/").status_code == 200
+    spec = server.request("GET", "/openapi.json").json()
     assert spec["paths"].keys() == contract.document["paths"].keys()
 
 
-def test_journal_filters_and_order(fresh: RunningServer) -> None:
+def test_journal_filters_and_order(fresh: InProcessMock) -> None:
     a, b = contract.webhooks[0], contract.webhooks[1]
-    deliver(fresh.url, dict(a.example().value), command=a.command)
-    deliver(fresh.url, dict(b.example().value), command=b.command)
-    deliver(fresh.url, b"nope", command=a.command)
+    fresh.deliver(dict(a.example().value), command=a.command)
+    fresh.deliver(dict(b.example().value), command=b.command)
+    fresh.deliver(b"nope", command=a.command)
     assert fresh.wait_for(3) == 3
     assert [r["command"] for r in fresh.requests(verdict="valid")] == [b.command, a.command]  # newest first
     assert fresh.count(command=a.command) == 1
@@ -150,6 +155,6 @@ def test_journal_filters_and_order(fresh: RunningServer) -> None:
     assert fresh.wait_for(1, timeout=0.2) == 0
 
 
-def test_admin_api_refuses_bad_parameters(server: RunningServer) -> None:
-    response = httpx.get(f"{server.admin_url}/requests", params={"limit": "lots"})
+def test_admin_api_refuses_bad_parameters(server: InProcessMock) -> None:
+    response = server.request("GET", "/__admin/requests", params={"limit": "lots"})
     assert response.status_code == 400

@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 
 from mockserver.contract import Contract, Webhook, load_contract
 from mockserver.server.app import MockServer, ServerConfig
 from mockserver.server.typed import generated_decoder
-from tests.servers import serve
+from tests.support.servers import serve
 
 
 def test_the_bundled_contract_gets_the_generated_models(contract: Contract) -> None:
@@ -45,6 +46,7 @@ def _post(url: str, contract: Contract, webhook: Webhook) -> httpx.Response:
     )
 
 
+@pytest.mark.slow
 def test_every_conforming_delivery_goes_through_the_decoder(contract: Contract, tmp_path: Path) -> None:
     seen: list[Any] = []
     decoder, _ = generated_decoder(contract)
@@ -61,6 +63,7 @@ def test_every_conforming_delivery_goes_through_the_decoder(contract: Contract, 
     assert [type(e).__name__ for e in seen] == [w.name for w in contract.webhooks]
 
 
+@pytest.mark.slow
 def test_a_body_the_models_refuse_is_a_400_naming_the_body_and_journaled(contract: Contract, tmp_path: Path) -> None:
     def refuse(webhook: Webhook, body: bytes) -> Any:
         raise ValueError("the models disagree with the contract")

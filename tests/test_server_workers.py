@@ -7,9 +7,12 @@ import json
 from urllib.parse import urlencode
 
 import httpx
+import pytest
 
 from mockserver.server.testing import start_server
-from tests.test_server_support import SCRIPTS, contract, load_yaml, query_for
+from tests.support.deliveries import SCRIPTS, contract, load_yaml, query_for
+
+pytestmark = pytest.mark.slow  # a real server with two worker processes
 
 N = 300
 

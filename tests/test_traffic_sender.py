@@ -8,37 +8,17 @@ outcome are all exercised without a socket; the CLI's use of it is tested in tes
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 import httpx
 import pytest
-from oa_webhooks import RESPONSE_TYPES, decode
-from oa_webhooks.server import DefaultWebhookHandler, create_app
 
-from mockserver.codegen import build_context
 from mockserver.contract import UnknownCommand, VendorValue, Webhook, load_contract
 from mockserver.traffic import Sender, Verdict, send_once
+from tests.support.stubs import APP_ID, answering
 
 CONTRACT = load_contract()
-METHOD = {w.command: w.method for w in build_context(CONTRACT, "oa_webhooks").webhooks}
-APP_ID = int(CONTRACT.parameter("app-id").example)
 TOKEN = "sender-token"
-
-
-def answering(webhook: Webhook, answer: Any, *, token: str | None = None, delay: float = 0.0) -> Any:
-    """A generated stub whose handler of `webhook` answers `answer` (a JSON value, or raw bytes)."""
-
-    class Fixed(DefaultWebhookHandler):
-        pass
-
-    async def respond(self: Any, event: Any, ctx: Any) -> Any:
-        if delay:
-            await asyncio.sleep(delay)
-        return decode(json.dumps(answer).encode(), RESPONSE_TYPES[type(event)])
-
-    setattr(Fixed, METHOD[webhook.command], respond)
-    return create_app(Fixed(), sdk_appid=APP_ID, token=token)
 
 
 def deliver(app: Any, webhook: Webhook, body: Any = None, **options: Any) -> Verdict:

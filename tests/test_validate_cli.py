@@ -1,26 +1,19 @@
-"""`mockserver validate` as a user runs it: a subprocess over capture files."""
+"""`mockserver validate` over capture files, in process (`CliRunner`); test_cli_options runs it as a subprocess."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from mockserver.contract import Contract
+from tests.support.cli import Ran, run_cli
 
 
-def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mockserver", "validate", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+def run(*args: str | Path) -> Ran:
+    return run_cli("validate", *args)
 
 
 def line(query: dict[str, str], body: Any) -> str:
@@ -112,7 +105,5 @@ def test_usage_errors_exit_2_without_traceback(tmp_path: Path) -> None:
 
 
 def test_help_explains_the_format() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "mockserver", "validate", "--help"], capture_output=True, text=True, check=False
-    )
+    result = run("--help")
     assert result.returncode == 0 and "JSON Lines" in result.stdout

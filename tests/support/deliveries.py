@@ -1,4 +1,4 @@
-"""Shared helpers for the mock server tests (no tests here): deliveries built from the contract."""
+"""Deliveries built from the contract, POSTed over real HTTP to a running mock."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import yaml
 
 from mockserver.contract import Contract, Webhook, load_contract
 
-__all__ = ["SCRIPTS", "contract", "deliver", "query_for", "webhook_of_example"]
+__all__ = ["SCRIPTS", "contract", "deliver", "delivery_request", "load_yaml", "query_for", "webhook_of_example"]
 
-SCRIPTS = Path(__file__).parent / "data" / "scripts"
+SCRIPTS = Path(__file__).parent.parent / "data" / "scripts"
 contract: Contract = load_contract()
 
 
@@ -30,23 +30,31 @@ def webhook_of_example(name: str) -> tuple[Webhook, dict[str, Any]]:
     raise KeyError(name)
 
 
-def deliver(
-    url: str,
+def delivery_request(
     body: Any,
     *,
     command: str | None = None,
     query: dict[str, str] | None = None,
     content_type: str | None = "application/json",
-    timeout: float = 10.0,
     method: str = "POST",
-) -> httpx.Response:
-    """POST one delivery; `body` may be raw bytes, else it is JSON-encoded."""
+) -> tuple[str, str, bytes, dict[str, str]]:
+    """Method, target (``/?query``), raw body and headers of one delivery.
+
+    `body` may be raw bytes, else it is JSON-encoded; without `query`, the contract's example
+    query of `command` is used.
+    """
     if query is None:
         assert command is not None
         query = query_for(command)
     raw = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
     headers = {"content-type": content_type} if content_type else {}
-    return httpx.request(method, f"{url}/?{urlencode(query)}", content=raw, headers=headers, timeout=timeout)
+    return method, f"/?{urlencode(query)}", raw, headers
+
+
+def deliver(url: str, body: Any, *, timeout: float = 10.0, **options: Any) -> httpx.Response:
+    """POST one delivery to a server listening at `url` (options: see `delivery_request`)."""
+    method, target, raw, headers = delivery_request(body, **options)
+    return httpx.request(method, f"{url}{target}", content=raw, headers=headers, timeout=timeout)
 
 
 def load_yaml(name: str) -> Any:

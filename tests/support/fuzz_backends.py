@@ -21,7 +21,7 @@ from starlette.routing import Route
 from mockserver.contract import Contract, UnknownCommand
 from mockserver.signing import Signer
 from mockserver.validation import DeliveryValidator
-from tests.servers import serve
+from tests.support.servers import serve
 
 __all__ = ["Flaws", "backend_app", "serve"]
 

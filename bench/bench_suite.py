@@ -1,0 +1,108 @@
+"""The test suite's wall time today against the suite at a baseline commit, run side by side.
+
+Machines here differ up to 4x in speed and are shared, so a time alone means little: this runs
+the baseline suite (a clean `git archive` of the commit in a temporary directory, imported
+before the working tree through PYTHONPATH, same interpreter and packages), then this tree's
+full suite as `make test` runs it (both cores, pytest-xdist), then the fast tier
+(`make test-fast`), and repeats the round; it prints every time and the ratios. No verdict is
+asserted (the issue's targets are printed next to the figures).
+
+    .venv/bin/python bench/bench_suite.py                 # baseline e81f2ca, two rounds
+    .venv/bin/python bench/bench_suite.py --rounds 1 --baseline <commit>
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from io import BytesIO
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SUMMARY = re.compile(r"^=*\s*(\d+ (?:passed|failed|error).*?) in [\d.]+s", re.MULTILINE)
+
+
+def pytest_args() -> dict[str, list[str]]:
+    """The pytest arguments `make test` and `make test-fast` use, read from the Makefile (one source)."""
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    found: dict[str, list[str]] = {}
+    for name in ("PYTEST_FULL", "PYTEST_FAST"):
+        match = re.search(rf"^{name} := (.*)$", text, re.MULTILINE)
+        if match is None:
+            raise SystemExit(f"the Makefile defines no {name}")
+        found[name] = shlex.split(match.group(1))
+    return found
+
+
+def checkout(commit: str, into: Path) -> None:
+    """A clean copy of `commit` (no worktree bookkeeping, no untracked files)."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit], capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+
+
+def _default_sigint() -> None:
+    """A bench started as a background job inherits SIGINT ignored; the suites' Ctrl-C tests need it back.
+
+    (The baseline's fuzz CLI does not restore it itself: its Ctrl-C test would wait out its
+    60 s timeout and fail, which is a difference in how the bench was started, not in the suites.)
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
+    """Seconds one pytest run took, and its summary line (so a failing run is not mistaken for a fast one)."""
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        preexec_fn=_default_sigint,
+    )
+    elapsed = time.perf_counter() - start
+    summaries = SUMMARY.findall(done.stdout)
+    summary = summaries[-1] if summaries else f"exit {done.returncode}: {done.stdout[-300:]}{done.stderr[-300:]}"
+    return elapsed, f"exit {done.returncode}, {summary}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--baseline", default="e81f2ca", help="commit whose suite is the baseline (default e81f2ca)")
+    parser.add_argument("--rounds", type=int, default=2, help="baseline/full/fast rounds, back to back (default 2)")
+    options = parser.parse_args()
+    args = pytest_args()
+    rows: list[tuple[float, float, float]] = []
+    with tempfile.TemporaryDirectory(prefix="suite-baseline-") as tmp:
+        old = Path(tmp)
+        checkout(options.baseline, old)
+        old_env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(old), str(old / "generated")])}
+        new_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        print(f"baseline {options.baseline}: {sys.executable} -m pytest   (in {old})")
+        print(f"full: pytest {shlex.join(args['PYTEST_FULL'])}   fast: pytest {shlex.join(args['PYTEST_FAST'])}")
+        for round_ in range(1, options.rounds + 1):
+            base, base_summary = timed([], old, old_env)
+            print(f"round {round_}: baseline {base:7.1f} s   ({base_summary})", flush=True)
+            full, full_summary = timed(args["PYTEST_FULL"], ROOT, new_env)
+            print(f"round {round_}: full     {full:7.1f} s   ({full_summary})", flush=True)
+            fast, fast_summary = timed(args["PYTEST_FAST"], ROOT, new_env)
+            print(f"round {round_}: fast     {fast:7.1f} s   ({fast_summary})", flush=True)
+            rows.append((base, full, fast))
+    print()
+    print("round  baseline s  full s  fast s  full/baseline (target <= 0.50)  fast/full (target < 0.10)")
+    for round_, (base, full, fast) in enumerate(rows, 1):
+        print(f"{round_:5}  {base:10.1f}  {full:6.1f}  {fast:6.1f}  {full / base:30.2f}  {fast / full:25.2f}")
+
+
+if __name__ == "__main__":
+    main()
