@@ -73,6 +73,9 @@ def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
     elapsed = time.perf_counter() - start
     summaries = SUMMARY.findall(done.stdout)
     summary = summaries[-1] if summaries else f"exit {done.returncode}: {done.stdout[-300:]}{done.stderr[-300:]}"
+    failed = [line for line in done.stdout.splitlines() if line.startswith(("FAILED ", "ERROR "))]
+    if failed:  # a failing run's time says little: show what failed
+        summary += "".join(f"\n    {line[:200]}" for line in failed)
     return elapsed, f"exit {done.returncode}, {summary}"
 
 

@@ -1,4 +1,4 @@
-"""`mockserver fuzz` (in process, `CliRunner`) against small backends on 127.0.0.1.
+"""`mockserver fuzz` as a user runs it (a subprocess) against small backends on 127.0.0.1.
 
 Each flawed backend has exactly one bug, and the run must fail exactly the checks that bug
 breaks, read from the JUnit report (the conformant case runs against the mock server and the
@@ -21,7 +21,7 @@ from mockserver.fuzz.checks import CHECKS
 from tests.support.fuzz_backends import Flaws, backend_app, serve
 from tests.support.fuzzing import fuzz
 
-pytestmark = pytest.mark.slow  # `mockserver fuzz` runs against backends on 127.0.0.1
+pytestmark = pytest.mark.slow  # `mockserver fuzz` subprocesses against backends on 127.0.0.1
 
 TOKEN = "cli-test-token"
 APP_ID = "1400000777"

@@ -19,7 +19,7 @@ from mockserver.contract import load_contract
 from tests.support.fuzzing import fuzz
 from tests.support.servers import serve
 
-pytestmark = pytest.mark.slow  # `mockserver fuzz` runs against the generated stub on 127.0.0.1
+pytestmark = pytest.mark.slow  # `mockserver fuzz` subprocesses against the generated stub
 
 TOKEN = "generated-stub-token"
 APP_ID = "1400000999"

@@ -17,7 +17,7 @@ import yaml
 from mockserver.server.testing import RunningServer, start_server
 from tests.support.fuzzing import fuzz
 
-pytestmark = pytest.mark.slow  # `mockserver fuzz` runs against a real mock (a server process)
+pytestmark = pytest.mark.slow  # `mockserver fuzz` subprocesses against a real mock
 
 DATA = Path(__file__).parent / "data" / "fuzz"
 TOKEN = "mock-fuzz-token"

@@ -1,16 +1,12 @@
-"""`mockserver fuzz` in process (`CliRunner`), its verdicts read back from the JUnit report.
-
-The command's own process behaviour (Ctrl-C, the entry point) is tested as a subprocess in
-test_hostile_cli and test_cli_options; a run here saves an interpreter start and the imports.
-"""
+"""`mockserver fuzz` as a user runs it: a subprocess, its verdicts read back from the JUnit report."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
-
-from tests.support.cli import run_cli
 
 __all__ = ["Run", "fuzz"]
 
@@ -34,5 +30,6 @@ class Run:
 def fuzz(url: str, tmp_path: Path, *args: str, max_examples: int = 2) -> Run:
     junit = tmp_path / "fuzz.xml"
     options = ["--url", url, "--max-examples", str(max_examples), "--seed", "11", "--junit-xml", str(junit), *args]
-    done = run_cli("fuzz", *options)
-    return Run(done.returncode, done.stdout, done.stderr, junit)
+    command = [sys.executable, "-m", "mockserver", "fuzz", *options]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=240)
+    return Run(proc.returncode, proc.stdout, proc.stderr, junit)
