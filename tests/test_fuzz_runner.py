@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
+import pytest
 from click.testing import CliRunner
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -52,6 +53,7 @@ def content(result: FuzzResult) -> tuple[Any, ...]:
     return result.requests, result.generated, tallies, failures, result.inconclusive
 
 
+@pytest.mark.slow
 def test_workers_find_the_same_as_a_sequential_run(contract: Contract) -> None:
     app = backend_app(contract, Flaws(crash_on_bad_input=True, refuse_unknown_fields=True), TOKEN, APP_ID)
     credentials = {"token": TOKEN, "app_id": APP_ID}
@@ -61,6 +63,7 @@ def test_workers_find_the_same_as_a_sequential_run(contract: Contract) -> None:
     assert content(concurrent) == content(sequential)
 
 
+@pytest.mark.slow
 def test_a_crash_is_one_cause_and_boundaries_are_sent_for_every_webhook(contract: Contract) -> None:
     app = backend_app(contract, Flaws(crash_on_bad_input=True), TOKEN, APP_ID)
     boundaries: dict[str, list[int | None]] = {}
@@ -177,6 +180,7 @@ def closing_after_500(contract: Contract) -> Iterator[tuple[str, list[str]]]:
         thread.join(5)
 
 
+@pytest.mark.slow
 def test_a_connection_closed_after_a_500_is_retried_before_blaming_the_next_case(contract: Contract) -> None:
     with closing_after_500(contract) as (url, log):
         result = Fuzzer(FuzzOptions(url=url, seed=1, max_examples=0, checks=("no-server-error",))).run()
@@ -195,6 +199,7 @@ def test_a_selected_check_that_judged_nothing_makes_the_run_exit_2(contract: Con
     assert "conformant" in run.output and "Verdict: conformant" not in run.output
 
 
+@pytest.mark.slow
 def test_report_file_holds_every_exchange_with_its_curl(contract: Contract, tmp_path: Path) -> None:
     app = backend_app(contract, Flaws(), TOKEN, APP_ID)
     report = tmp_path / "exchanges.jsonl"

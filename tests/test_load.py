@@ -58,6 +58,7 @@ def senders(accounts: set[str]) -> set[tuple[str, str]]:
     return {m.groups() for a in accounts if (m := re.search(r"_(\d+)u(\d+)r\d+_", a))}  # type: ignore[misc]
 
 
+@pytest.mark.slow
 def test_headless_run_reaches_every_user_and_the_mock_saw_every_delivery(
     mockserver: RunningServer, contract: Contract
 ) -> None:
@@ -85,6 +86,7 @@ def test_headless_run_reaches_every_user_and_the_mock_saw_every_delivery(
     assert {user for _, user in senders(accounts_in_journal(mockserver, contract))} == {"1", "2", "3"}
 
 
+@pytest.mark.slow
 def test_master_and_two_workers_all_deliver(mockserver: RunningServer, contract: Contract) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

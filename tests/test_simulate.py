@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -67,6 +68,7 @@ def subscribers(simulation: Simulation) -> set[str]:
 # ------------------------------------------------------------------ against the mock
 
 
+@pytest.mark.slow
 def test_refused_bots_are_not_added_and_never_announced(mockserver: RunningServer, contract: Contract) -> None:
     simulation, report = run(mockserver, contract, "lifecycle", "sim_refuse_bots.yaml", accounts=2, messages=1)
     before, after = starting(contract, "subscribers", "add"), by_state(contract, "subscribers", "add")
@@ -82,6 +84,7 @@ def test_refused_bots_are_not_added_and_never_announced(mockserver: RunningServe
     assert report.webhooks[before.name].outcomes == {"allow": report.webhooks[before.name].count}
 
 
+@pytest.mark.slow
 def test_a_refused_create_makes_no_account_and_nothing_about_it(mockserver: RunningServer, contract: Contract) -> None:
     simulation, report = run(mockserver, contract, "lifecycle", "sim_reject_create.yaml", accounts=3, messages=1)
     before, after = starting(contract, "account", "create"), by_state(contract, "account", "create")
@@ -100,6 +103,7 @@ def test_a_refused_create_makes_no_account_and_nothing_about_it(mockserver: Runn
     assert report.webhooks[before.name].outcomes == {"allow": 2, "reject": 1}
 
 
+@pytest.mark.slow
 def test_a_replaced_message_is_the_one_announced_and_a_dropped_one_is_not(
     mockserver: RunningServer, contract: Contract
 ) -> None:
@@ -125,6 +129,7 @@ def _script_answer() -> dict[str, Any]:
     return answer
 
 
+@pytest.mark.slow
 def test_error_code_1_on_a_subscription_adds_nobody(mockserver: RunningServer, contract: Contract) -> None:
     simulation, report = run(mockserver, contract, "lifecycle", "sim_reject_subscribe.yaml", accounts=2, messages=0)
     before, after = starting(contract, "subscribers", "add"), by_state(contract, "subscribers", "add")
@@ -134,6 +139,7 @@ def test_error_code_1_on_a_subscription_adds_nobody(mockserver: RunningServer, c
     assert by_state(contract, "subscribers", "remove").name not in report.webhooks  # nobody to remove
 
 
+@pytest.mark.slow
 def test_a_timed_out_before_webhook_fails_open_and_the_report_says_so(
     mockserver: RunningServer, contract: Contract
 ) -> None:
@@ -149,6 +155,7 @@ def test_a_timed_out_before_webhook_fails_open_and_the_report_says_so(
     assert len(asked) == 5 and subscribers(simulation) <= set(asked)
 
 
+@pytest.mark.slow
 def test_cli_exits_1_with_a_curl_for_each_failed_delivery(mockserver: RunningServer, contract: Contract) -> None:
     mockserver.load_script({"rules": [{"when": {"command": by_state(contract, "account", "create").command},
                                         "respond": {"status": 500}}]})  # fmt: skip
