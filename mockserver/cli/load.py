@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from mockserver.errors import InputError
-from mockserver.traffic.replay import check_url
+from mockserver.traffic.sender import check_url
 
 __all__ = ["command", "locust_argv"]
 

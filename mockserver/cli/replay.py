@@ -100,7 +100,8 @@ def command(
     mockserver replay --journal journal.sqlite3 --url http://127.0.0.1:4242/webhook --verdict valid
     mockserver replay --from http://127.0.0.1:8080 --url http://127.0.0.1:4242/ --id 12 --token secret
     """
-    from mockserver.traffic.replay import Selection, check_url, fetch_journaled, replay
+    from mockserver.traffic.replay import Selection, fetch_journaled, replay
+    from mockserver.traffic.sender import check_url
 
     if (journal is None) == (from_url is None):
         raise click.UsageError("give --journal FILE or --from URL (one of them)")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import click
 from rich.console import Console
@@ -57,13 +56,13 @@ def _check_body(contract: Contract, webhook: Webhook, body: bytes) -> None:
 
 def _check_url(url: str) -> None:
     """A URL httpx cannot send to is the user's mistake (exit 2), not a failed delivery (exit 1)."""
+    from mockserver.errors import InputError
+    from mockserver.traffic.sender import check_url
+
     try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - parsing the port raises ValueError when it is not a number
-    except ValueError as exc:
-        raise click.BadParameter(f"{url!r} is not a URL: {exc}", param_hint="--url") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise click.BadParameter(f"{url!r} is not an http:// or https:// URL", param_hint="--url")
+        check_url(url)
+    except InputError as exc:
+        raise click.BadParameter(str(exc), param_hint="--url") from None
 
 
 @click.command(name="send")

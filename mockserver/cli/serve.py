@@ -153,7 +153,7 @@ def command(
     if sdkappid is not None and not sdkappid.isdigit():
         raise click.BadParameter("an SDKAppID is a number", param_hint="--sdkappid")
     if forward_to is not None:
-        from mockserver.traffic.replay import check_url
+        from mockserver.traffic.sender import check_url
 
         try:
             check_url(forward_to)

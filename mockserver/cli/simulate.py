@@ -15,9 +15,9 @@ from rich.table import Table
 
 from mockserver.cli.options import load_spec, spec_option
 from mockserver.errors import InputError, MockserverError
-from mockserver.traffic.replay import check_url
 from mockserver.traffic.report import Report
 from mockserver.traffic.scenarios import BUILT_IN, load_scenario
+from mockserver.traffic.sender import check_url
 
 __all__ = ["command"]
 

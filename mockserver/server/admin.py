@@ -38,7 +38,8 @@ from mockserver.server.budgets import SCRIPT_BUDGET
 from mockserver.server.journal import Record
 from mockserver.server.problems import PROBLEM_JSON, Problem
 from mockserver.server.scripts import Rule, Script, read_yaml
-from mockserver.traffic.replay import Journaled, Selection, check_url, replay
+from mockserver.traffic.replay import Journaled, Selection, replay
+from mockserver.traffic.sender import check_url
 
 if TYPE_CHECKING:
     from mockserver.server.app import MockServer

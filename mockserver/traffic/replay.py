@@ -17,10 +17,10 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from mockserver.contract import Contract
-from mockserver.errors import InputError, UnknownCommand, Unreachable
-from mockserver.traffic.sender import Sender, Verdict
+from mockserver.errors import UnknownCommand, Unreachable
+from mockserver.traffic.sender import Sender, Verdict, check_url
 
-__all__ = ["Journaled", "Replayed", "Selection", "check_url", "curl_command", "fetch_journaled", "replay"]
+__all__ = ["Journaled", "Replayed", "Selection", "curl_command", "fetch_journaled", "replay"]
 
 
 @dataclass(frozen=True)
@@ -132,18 +132,6 @@ class Replayed:
             else {"action": verdict.outcome, "detail": verdict.detail, "caller_error": verdict.caller_error},
             "line": self.line(),
         }
-
-
-def check_url(url: str) -> str:
-    """`url` if it is an http(s) URL with a host; otherwise `InputError` saying why."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - parsing the port raises ValueError when it is not a number
-    except ValueError as exc:
-        raise InputError(f"{url!r} is not a URL: {exc}") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"{url!r} is not an http:// or https:// URL")
-    return url
 
 
 def curl_command(url: str, query: Mapping[str, str], body: bytes, content_type: str) -> str:

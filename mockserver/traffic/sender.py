@@ -28,11 +28,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
 from mockserver.contract import Contract, Webhook, load_contract
-from mockserver.errors import JSONTextError
+from mockserver.errors import InputError, JSONTextError
 from mockserver.flow import effective_event, outcome_of
 from mockserver.jsontext import loads_strict
 from mockserver.responses import ResponseChecker
@@ -335,6 +336,22 @@ def redirect_error(status: int, headers: Mapping[str, str]) -> str | None:
         f"redirected ({status}){where}: the Chat backend does not follow redirects,"
         " so set the webhook URL to the final address"
     )
+
+
+def check_url(url: str) -> str:
+    """`url` if it is an http(s) URL with a host; otherwise `InputError` saying why.
+
+    Every command and page that sends (send, replay, forward, simulate, load) checks its target
+    here, so a mistyped URL is the same usage error everywhere, not a failed delivery.
+    """
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing the port raises ValueError when it is not a number
+    except ValueError as exc:
+        raise InputError(f"{url!r} is not a URL: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"{url!r} is not an http:// or https:// URL")
+    return url
 
 
 def _reason(body: bytes) -> str:
