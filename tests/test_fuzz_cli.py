@@ -1,30 +1,26 @@
-"""`mockserver fuzz` as a user runs it (a subprocess) against small backends on 127.0.0.1.
+"""`mockserver fuzz` against small backends: each flawed backend has exactly one bug.
 
-Each flawed backend has exactly one bug, and the run must fail exactly the checks that bug
-breaks, read from the JUnit report (the conformant case runs against the mock server and the
-generated stub in test_fuzz_mock.py and test_fuzz_generated.py).
+The run must fail exactly the checks that bug breaks. The matrix drives the fuzzer in this
+process against each backend's ASGI app; one flaw also runs as a user runs it (a subprocess over
+127.0.0.1, read back from its JUnit report and output), as do the option and usage-error tests
+(the conformant case runs against the mock server and the generated stub in test_fuzz_mock.py
+and test_fuzz_generated.py).
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mockserver.contract import Contract
 from mockserver.fuzz.checks import CHECKS
+from tests.support.cli import run_cli
 from tests.support.fuzz_backends import Flaws, backend_app, serve
-from tests.support.fuzzing import fuzz
-
-pytestmark = pytest.mark.slow  # `mockserver fuzz` subprocesses against backends on 127.0.0.1
-
-TOKEN = "cli-test-token"
-APP_ID = "1400000777"
+from tests.support.fuzzing import APP_ID, CREDENTIALS, TOKEN, fuzz, fuzz_app
 
 
 @pytest.fixture
@@ -34,34 +30,40 @@ def backend(contract: Contract, request: pytest.FixtureRequest) -> Iterator[str]
         yield url
 
 
-CREDENTIALS = ("--token", TOKEN, "--sdkappid", APP_ID)
-
-
 # The flaws the mock server cannot be scripted to have (its scripts answer valid deliveries
 # only); the others are covered against the mock in test_fuzz_mock.py.
 FLAWS = [
     # an unknown command is bad input too, so this backend also crashes on it
-    pytest.param(Flaws(crash_on_bad_input=True), {"no-server-error", "unknown-command"}, (), id="500-on-bad-input"),
+    pytest.param(Flaws(crash_on_bad_input=True), {"no-server-error", "unknown-command"}, {}, id="500-on-bad-input"),
     # schemathesis's valid cases carry extra fields as well, so refusing them breaks response-conforms too
     pytest.param(
         Flaws(refuse_unknown_fields=True),
         {"forward-compatible", "response-conforms"},
-        (),
+        {},
         id="refuses-every-unknown-field",
     ),
-    pytest.param(Flaws(crash_on_unknown_command=True), {"unknown-command"}, (), id="500-on-unknown-command"),
+    pytest.param(Flaws(crash_on_unknown_command=True), {"unknown-command"}, {}, id="500-on-unknown-command"),
     # a 0.25 s answer against a 0.1 s budget: slow but otherwise perfect
-    pytest.param(Flaws(slow_first_webhook=0.25), {"within-timeout"}, ("--timeout", "0.1"), id="slow"),
+    pytest.param(Flaws(slow_first_webhook=0.25), {"within-timeout"}, {"timeout": 0.1}, id="slow"),
 ]
 
 
-@pytest.mark.parametrize(("backend", "expected", "extra"), FLAWS, indirect=["backend"])
+@pytest.mark.parametrize(("flaws", "expected", "options"), FLAWS)
 def test_each_flaw_fails_exactly_its_checks(
-    backend: str, expected: set[str], extra: tuple[str, ...], tmp_path: Path
+    contract: Contract, flaws: Flaws, expected: set[str], options: dict[str, Any]
 ) -> None:
-    run = fuzz(backend, tmp_path, *CREDENTIALS, *extra)
+    result = fuzz_app(backend_app(contract, flaws, token=TOKEN, app_id=APP_ID), **options)
+    assert not result.ok
+    assert set(result.failed_checks()) == expected, result.failures
+    assert all(failure.curl.startswith("curl -X POST") for failure in result.failures.values())
+
+
+@pytest.mark.slow  # a `mockserver fuzz` subprocess against a backend on 127.0.0.1
+@pytest.mark.parametrize("backend", [Flaws(crash_on_bad_input=True)], indirect=True)
+def test_a_flawed_backend_fails_the_cli_run_with_a_reproducer(backend: str, tmp_path: Path) -> None:
+    run = fuzz(backend, tmp_path, *CREDENTIALS, process=True)
     assert run.code == 1, run.stdout + run.stderr
-    assert run.failed_checks() == expected, run.stdout
+    assert run.failed_checks() == {"no-server-error", "unknown-command"}, run.stdout
     assert "Verdict: not conformant" in run.stdout
     assert "curl -X POST" in run.stdout
 
@@ -93,19 +95,15 @@ def test_without_credentials_authentication_judges_nothing_and_the_run_is_not_co
 
 
 def test_excluding_a_check_and_env_var_credentials(backend: str, tmp_path: Path) -> None:
-    junit = tmp_path / "fuzz.xml"
-    proc = subprocess.run(
-        [
-            *(sys.executable, "-m", "mockserver", "fuzz", "--url", backend, "--max-examples", "0", "--seed", "1"),
-            *("--exclude-check", "authentication", "--exclude-check", "forward-compatible", "--junit-xml", str(junit)),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        env={**os.environ, "MOCKSERVER_TOKEN": TOKEN, "MOCKSERVER_SDKAPPID": APP_ID},
+    run = fuzz(
+        backend,
+        tmp_path,
+        *("--exclude-check", "authentication", "--exclude-check", "forward-compatible"),
+        max_examples=0,
+        env={"MOCKSERVER_TOKEN": TOKEN, "MOCKSERVER_SDKAPPID": APP_ID},
     )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    names = {case.get("name") for case in ET.parse(junit).getroot().iter("testcase")}
+    assert run.code == 0, run.stdout + run.stderr
+    names = {case.get("name") for case in ET.parse(run.junit).getroot().iter("testcase")}
     assert "authentication" not in names and "forward-compatible" not in names and "semantics" in names
 
 
@@ -126,7 +124,7 @@ def test_a_malformed_url_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_help_documents_every_check_and_the_env_vars() -> None:
-    proc = subprocess.run([sys.executable, "-m", "mockserver", "fuzz", "--help"], capture_output=True, text=True)
+    proc = run_cli("fuzz", "--help")
     assert proc.returncode == 0
     for name in CHECKS:
         assert name in proc.stdout

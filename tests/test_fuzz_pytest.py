@@ -1,26 +1,20 @@
 """The pytest entry point: a user's suite gets one test per (webhook, check) from `conformance_tests`.
 
-A real pytest session runs in a subprocess on a generated test file, against a backend on
-127.0.0.1 with one semantic flaw: exactly that cell fails and every other one passes.
+A real pytest session (pytester's, in this process) runs a user's test file against a backend
+on 127.0.0.1 with one semantic flaw: exactly that cell fails and every other one passes.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from mockserver.contract import Contract
 from tests.support.fuzz_backends import Flaws, backend_app, serve
+from tests.support.fuzzing import APP_ID, MAX_EXAMPLES, SEED, TOKEN
 
-pytestmark = pytest.mark.slow  # a pytest subprocess against a backend on 127.0.0.1
-
-TOKEN = "pytest-entry-token"
-APP_ID = "1400000321"
+pytest_plugins = ["pytester"]
 
 USER_SUITE = """
 import os
@@ -30,24 +24,18 @@ from mockserver.fuzz.pytest import conformance_tests
 @pytest.mark.parametrize(
     "conformance",
     conformance_tests(lambda: os.environ["WEBHOOK_URL"], token=os.environ["WEBHOOK_TOKEN"],
-                      sdkappid=os.environ["WEBHOOK_APP_ID"], max_examples=3),
+                      sdkappid=os.environ["WEBHOOK_APP_ID"], max_examples={max_examples}, seed={seed}),
 )
 def test_backend_conforms(conformance):
     conformance()
 """
 
 
-def run_user_suite(url: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    (tmp_path / "test_user_suite.py").write_text(USER_SUITE, encoding="utf-8")
-    env = {"WEBHOOK_URL": url, "WEBHOOK_TOKEN": TOKEN, "WEBHOOK_APP_ID": APP_ID}
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        cwd=tmp_path,
-        env={**os.environ, **env},
-    )
+def run_user_suite(url: str, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.RunResult:
+    pytester.makepyfile(test_user_suite=USER_SUITE.format(max_examples=MAX_EXAMPLES, seed=SEED))
+    for name, value in {"WEBHOOK_URL": url, "WEBHOOK_TOKEN": TOKEN, "WEBHOOK_APP_ID": APP_ID}.items():
+        monkeypatch.setenv(name, value)
+    return pytester.runpytest_inprocess("-q", "-rA", "-p", "no:cacheprovider")
 
 
 def outcomes(output: str) -> dict[str, str]:
@@ -55,15 +43,18 @@ def outcomes(output: str) -> dict[str, str]:
     return {test_id: outcome for outcome, test_id in found}
 
 
-def test_a_flaw_fails_exactly_its_cell(contract: Contract, tmp_path: Path) -> None:
+def test_a_flaw_fails_exactly_its_cell(
+    contract: Contract, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with serve(backend_app(contract, Flaws(refuse_strangers=True), token=TOKEN, app_id=APP_ID)) as url:
-        proc = run_user_suite(url, tmp_path)
-    assert proc.returncode == 1
-    results = outcomes(proc.stdout)
+        proc = run_user_suite(url, pytester, monkeypatch)
+    assert proc.ret == pytest.ExitCode.TESTS_FAILED
+    stdout = proc.stdout.str()
+    results = outcomes(stdout)
     # 6 checks per webhook, plus the unknown-command row's within-timeout and unknown-command
-    assert len(results) == 6 * len(contract.webhooks) + 2, proc.stdout
+    assert len(results) == 6 * len(contract.webhooks) + 2, stdout
     refusing = next(w for w in contract.webhooks if w.subset_of)
     failed = {test_id for test_id, outcome in results.items() if outcome == "FAILED"}
     assert failed == {f"{refusing.name}-semantics"}
     assert {outcome for test_id, outcome in results.items() if test_id not in failed} == {"PASSED"}
-    assert "curl -X POST" in proc.stdout
+    assert "curl -X POST" in stdout

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import multiprocessing
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -26,24 +27,14 @@ from starlette.routing import Route
 
 from mockserver.cli.fuzz import command as fuzz_command
 from mockserver.contract import Contract
+from mockserver.fuzz import runner
 from mockserver.fuzz.checks import Exchange
 from mockserver.fuzz.report import ExchangeLog
 from mockserver.fuzz.runner import Fuzzer, FuzzOptions, FuzzResult
 from mockserver.traffic import Sender
 from tests.support.fuzz_backends import Flaws, backend_app
+from tests.support.fuzzing import APP_ID, BACKEND_URL, SEED, TOKEN, fuzz_app
 from tests.support.servers import serve
-
-TOKEN = "runner-test-token"
-APP_ID = "1400000321"
-URL = "http://backend/"
-
-
-def fuzz_in_process(app: Any, **options: Any) -> FuzzResult:
-    settings: dict[str, Any] = {"seed": 3, "max_examples": 2, **options}
-    fuzzer = Fuzzer(
-        FuzzOptions(url=URL, **settings), transport=httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    )
-    return fuzzer.run()
 
 
 def content(result: FuzzResult) -> tuple[Any, ...]:
@@ -53,17 +44,32 @@ def content(result: FuzzResult) -> tuple[Any, ...]:
     return result.requests, result.generated, tallies, failures, result.inconclusive
 
 
-@pytest.mark.slow
 def test_workers_find_the_same_as_a_sequential_run(contract: Contract) -> None:
     app = backend_app(contract, Flaws(crash_on_bad_input=True, refuse_unknown_fields=True), TOKEN, APP_ID)
-    credentials = {"token": TOKEN, "app_id": APP_ID}
-    sequential = fuzz_in_process(app, workers=1, **credentials)
-    concurrent = fuzz_in_process(app, workers=6, **credentials)
+    sequential = fuzz_app(app, workers=1)
+    concurrent = fuzz_app(app, workers=6)
     assert sequential.failures, "the flawed backend must produce findings to compare"
     assert content(concurrent) == content(sequential)
 
 
-@pytest.mark.slow
+def test_a_second_run_with_the_same_settings_reuses_the_drafts(
+    contract: Contract, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = backend_app(contract, Flaws(), TOKEN, APP_ID)
+    seed = 4242  # a seed no other test uses: the first run below makes its drafts
+    first = fuzz_app(app, seed=seed, checks=("response-conforms",))
+    made = list(runner._MADE)
+    assert any(key[-1][-1] == seed + 0 for key in made if key[-1][0] == "generate")
+
+    def no_process(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a drafting process was started for drafts already made")
+
+    monkeypatch.setattr(multiprocessing, "get_context", no_process)
+    again = fuzz_app(app, seed=seed, checks=("response-conforms",))
+    assert content(again) == content(first)
+    assert first.generated > 0
+
+
 def test_a_crash_is_one_cause_and_boundaries_are_sent_for_every_webhook(contract: Contract) -> None:
     app = backend_app(contract, Flaws(crash_on_bad_input=True), TOKEN, APP_ID)
     boundaries: dict[str, list[int | None]] = {}
@@ -73,7 +79,7 @@ def test_a_crash_is_one_cause_and_boundaries_are_sent_for_every_webhook(contract
             boundaries.setdefault(exchange.probe.target, []).append(exchange.status)
 
     fuzzer = Fuzzer(
-        FuzzOptions(url=URL, seed=3, max_examples=1, token=TOKEN, app_id=APP_ID),
+        FuzzOptions(url=BACKEND_URL, seed=SEED, max_examples=2, token=TOKEN, app_id=APP_ID),
         on_exchange=seen,
         transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
     )
@@ -103,7 +109,7 @@ def redirecting_app() -> tuple[Starlette, list[str]]:
 
 def test_a_redirect_is_a_finding_and_is_not_followed(contract: Contract) -> None:
     app, followed = redirecting_app()
-    result = fuzz_in_process(app, checks=("response-conforms",))
+    result = fuzz_app(app, credentials=False, checks=("response-conforms",))
     assert followed == []
     assert not result.ok
     (failure, *_) = [f for f in result.failures.values() if f.check == "response-conforms"]
@@ -118,13 +124,13 @@ def test_send_reports_a_redirect_the_way_fuzz_does(contract: Contract) -> None:
 
     async def deliver() -> Any:
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False))
-        async with client, Sender(URL, contract=contract, http=client) as sender:
+        async with client, Sender(BACKEND_URL, contract=contract, http=client) as sender:
             return await sender.send(webhook.command, dict(webhook.example().value))
 
     verdict = asyncio.run(deliver())
     assert followed == []
     assert not verdict.delivered and verdict.status == 307
-    fuzzed = fuzz_in_process(app, checks=("response-conforms",))
+    fuzzed = fuzz_app(app, credentials=False, checks=("response-conforms",))
     details = {f.detail for f in fuzzed.failures.values()}
     assert verdict.error in details  # one wording for both commands
     assert "redirected (307)" in verdict.line()
@@ -199,14 +205,15 @@ def test_a_selected_check_that_judged_nothing_makes_the_run_exit_2(contract: Con
     assert "conformant" in run.output and "Verdict: conformant" not in run.output
 
 
-@pytest.mark.slow
 def test_report_file_holds_every_exchange_with_its_curl(contract: Contract, tmp_path: Path) -> None:
     app = backend_app(contract, Flaws(), TOKEN, APP_ID)
     report = tmp_path / "exchanges.jsonl"
     with report.open("w", encoding="utf-8") as stream:
         log = ExchangeLog(stream)
         fuzzer = Fuzzer(
-            FuzzOptions(url=URL, seed=2, max_examples=1, token=TOKEN, app_id=APP_ID, headers=(("X-Gateway", "k"),)),
+            FuzzOptions(
+                url=BACKEND_URL, seed=SEED, max_examples=2, token=TOKEN, app_id=APP_ID, headers=(("X-Gateway", "k"),)
+            ),
             on_exchange=log,
             transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
         )

@@ -195,7 +195,7 @@ def test_fuzz_times_the_whole_answer_not_just_its_headers(tmp_path: Path) -> Non
     with raw_server(trickle(answer, gap=0.02, connections=3)) as url:
         result = cli(
             "fuzz", "--url", url, "--max-examples", "0", "--timeout", "0.2", "--check", "within-timeout",
-            "--junit-xml", str(junit),
+            "--workers", "4", "--junit-xml", str(junit),
         )  # fmt: skip
     assert_clean(result, 1, "slow answer")
     root = ET.parse(junit).getroot()

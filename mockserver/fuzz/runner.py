@@ -22,9 +22,12 @@ import asyncio
 import contextlib
 import json
 import multiprocessing
+import pickle
 import random
 import signal
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -328,12 +331,10 @@ class Fuzzer:
             if self._wants(ProbeKind.EXAMPLE):
                 stages.append(_Stage(f"{webhook.name}: examples", ready(self.factory.examples(webhook))))
             for offset, mode, kind in self._modes():
-                job = drafting.submit(
-                    ("generate", index, mode.value, self.options.max_examples, self.seed + 2 * index + offset)
-                )
+                job = drafting.submit(self._generation_job(index, offset, mode))
                 stages.append(_Stage(f"{webhook.name}: {mode.value} cases", self._generated(webhook, kind, job)))
             if self._wants(ProbeKind.BOUNDARY):
-                job = drafting.submit(("boundary", index, "", 0, 0))
+                job = drafting.submit(_boundary_job(index))
                 stages.append(_Stage(f"{webhook.name}: boundaries", self._boundaries(webhook, job)))
             if self._wants(ProbeKind.MALFORMED):
                 stages.append(_Stage(f"{webhook.name}: malformed deliveries", ready(self.factory.malformed(webhook))))
@@ -346,6 +347,18 @@ class Fuzzer:
         if self._wants(ProbeKind.UNKNOWN_COMMAND):
             stages.append(_Stage("unknown command", ready(self.factory.unknown_command())))
         return stages
+
+    def _generation_job(self, index: int, offset: int, mode: GenerationMode) -> _Job:
+        return ("generate", index, mode.value, self.options.max_examples, self.seed + 2 * index + offset)
+
+    def _jobs(self) -> list[_Job]:
+        """Every drafting job of the run, in plan order (the same ones `_plan` submits)."""
+        jobs: list[_Job] = []
+        for index in range(len(self.contract.webhooks)):
+            jobs.extend(self._generation_job(index, offset, mode) for offset, mode, _ in self._modes())
+            if self._wants(ProbeKind.BOUNDARY):
+                jobs.append(_boundary_job(index))
+        return jobs
 
     def _generated(
         self, webhook: Any, kind: ProbeKind, job: Awaitable[list[Draft]]
@@ -381,7 +394,7 @@ class Fuzzer:
             # (or `kill -INT`) stop a long run again, with its partial report.
             signal.signal(signal.SIGINT, signal.default_int_handler)
         self._total = self._estimate()
-        drafting = _Drafting(self.factory)
+        drafting = _Drafting(self.factory, self._jobs())
         try:
             asyncio.run(self._run(drafting))
         finally:
@@ -660,6 +673,17 @@ _FACTORY: CaseFactory | None = None
 _Job = tuple[str, int, str, int, int]
 """("generate", webhook index, mode, max examples, seed) or ("boundary", webhook index, ...)."""
 
+_MADE: OrderedDict[tuple[str, str | None, _Job], bytes] = OrderedDict()
+"""Drafts already made in this process (pickled), newest last: a pure function's results, kept."""
+_MADE_JOBS = 256
+"""At most this many jobs are kept (a default run has three per webhook)."""
+_MADE_LOCK = threading.Lock()
+"""`_MADE` is filled from the pool's result thread."""
+
+
+def _boundary_job(index: int) -> _Job:
+    return ("boundary", index, "", 0, 0)
+
 
 def _start_drafting(factory: CaseFactory) -> None:
     global _FACTORY
@@ -681,13 +705,19 @@ class _Drafting:
     """Generates the drafts in a separate (forked) process, so that generation overlaps the sending.
 
     Hypothesis is CPU-bound Python: in the sending process it would hold the event loop (and
-    the clock of every exchange in flight). Drafts depend on their seed alone, so they are the
-    same whichever process makes them. Without `fork` (Windows), a thread makes them.
+    the clock of every exchange in flight). Drafts depend on the contract, the app id and their
+    seed alone, so they are the same whichever process makes them, and a process that fuzzes
+    again with the same settings (the pytest plugin, a test suite, a script looping over
+    backends) reuses what it made before: `_MADE` keeps them, and no process is started when
+    every job of the run is already there. Without `fork` (Windows), a thread makes them.
     """
 
-    def __init__(self, factory: CaseFactory) -> None:
+    def __init__(self, factory: CaseFactory, jobs: Iterable[_Job] = ()) -> None:
         self.factory = factory
+        self._key = (factory.contract.fingerprint, factory.signing.app_id)
         self._pool: Any = None
+        if all((*self._key, job) in _MADE for job in jobs):  # nothing to make
+            return
         if "fork" in multiprocessing.get_all_start_methods():
             # forked before the event loop and any connection exist: the child inherits neither
             context = multiprocessing.get_context("fork")
@@ -697,8 +727,23 @@ class _Drafting:
         """Queue `job`; the future settles when its drafts are made (jobs are made in submission order)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[Draft]] = loop.create_future()
+        key = (*self._key, job)
+        with _MADE_LOCK:
+            made = _MADE.get(key)
+            if made is not None:
+                _MADE.move_to_end(key)
+        if made is not None:
+            future.set_result(pickle.loads(made))  # a fresh copy: probes are built from it
+            return future
 
         def settle(outcome: Any, failed: bool = False) -> None:
+            if not failed:
+                kept = pickle.dumps(outcome)
+                with _MADE_LOCK:
+                    _MADE[key] = kept
+                    while len(_MADE) > _MADE_JOBS:
+                        _MADE.popitem(last=False)
+
             def apply() -> None:
                 if not future.done():
                     future.set_exception(outcome) if failed else future.set_result(outcome)
