@@ -7,9 +7,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # pytest arguments of the two tiers (bench/bench_suite.py reads them from here).
 # Full: every test, on every core (pytest-xdist; a module's tests stay on one worker, so its
-# module-scoped servers start once). Fast: no test marked slow, in one process.
+# module-scoped servers start once). Fast: no test marked slow, on every core too.
 PYTEST_FULL := -n auto --dist loadfile
-PYTEST_FAST := -m "not slow"
+PYTEST_FAST := -m "not slow" -n auto
 
 .PHONY: run test test-fast lint types setup clean
 

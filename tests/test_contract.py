@@ -21,7 +21,7 @@ from mockserver.contract import (
 )
 from mockserver.schema import format_path
 from mockserver.validation import DeliveryValidator
-from tests.support.contract_walk import discriminator_fields, mutate, nodes, out_of_range_values, wrong_type_value
+from tests.support.contract_walk import Node, discriminator_fields, mutate, nodes, out_of_range_values, wrong_type_value
 
 CONTRACT = load_contract()
 EXAMPLES = [(w, e) for w in CONTRACT.webhooks for e in w.examples]
@@ -102,16 +102,24 @@ def test_default_responses_and_response_examples_conform(contract: Contract, val
             assert validator.check_response_document(webhook.command, example["value"]) == [], name
 
 
-def _required_cases() -> list[tuple[Webhook, Example, tuple[str | int, ...]]]:
-    cases = []
+def _distinct_nodes() -> list[tuple[Webhook, Example, Node]]:
+    """Every node of every example, each (webhook, path, schema) once: a webhook's examples share
+    most fields, and a field the first example already puts to the test is the same test again."""
+    seen: set[tuple[str, tuple[str | int, ...], str]] = set()
+    found = []
     for webhook, example in EXAMPLES:
         for node in nodes(CONTRACT, CONTRACT.resolve(webhook.request_ref), example.value):
-            if node.required_by_parent:
-                cases.append((webhook, example, node.path))
-    return cases
+            key = (webhook.name, node.path, json.dumps(node.schema, sort_keys=True))
+            if key not in seen:
+                seen.add(key)
+                found.append((webhook, example, node))
+    return found
 
 
-REQUIRED = _required_cases()
+NODES = _distinct_nodes()
+
+
+REQUIRED = [(webhook, example, node.path) for webhook, example, node in NODES if node.required_by_parent]
 
 
 @pytest.mark.parametrize(("webhook", "example", "path"), REQUIRED, ids=[f"{e.name}:{p}" for _, e, p in REQUIRED])
@@ -131,16 +139,11 @@ def test_required_field_coverage_is_real() -> None:
         assert set(required) == dropped
 
 
-def _leaf_cases() -> list[tuple[Webhook, Example, tuple[str | int, ...], Any]]:
-    cases = []
-    for webhook, example in EXAMPLES:
-        for node in nodes(CONTRACT, CONTRACT.resolve(webhook.request_ref), example.value):
-            if node.path and wrong_type_value(node.schema) is not None:
-                cases.append((webhook, example, node.path, wrong_type_value(node.schema)))
-    return cases
-
-
-LEAVES = _leaf_cases()
+LEAVES = [
+    (webhook, example, node.path, wrong_type_value(node.schema))
+    for webhook, example, node in NODES
+    if node.path and wrong_type_value(node.schema) is not None
+]
 
 
 @pytest.mark.parametrize(("webhook", "example", "path", "bad"), LEAVES, ids=[f"{e.name}:{p}" for _, e, p, _ in LEAVES])
@@ -155,12 +158,11 @@ def test_a_wrong_type_is_rejected_naming_the_field(
 
 def _range_cases() -> list[tuple[Webhook, tuple[str | int, ...], str, Any, Any]]:
     cases = []
-    for webhook, example in EXAMPLES:
-        for node in nodes(CONTRACT, CONTRACT.resolve(webhook.request_ref), example.value):
-            if not node.path or node.path[-1] in discriminator_fields(CONTRACT):
-                continue
-            for keyword, bad in out_of_range_values(node.schema, node.value):
-                cases.append((webhook, node.path, keyword, bad, example.value))
+    for webhook, example, node in NODES:
+        if not node.path or node.path[-1] in discriminator_fields(CONTRACT):
+            continue
+        for keyword, bad in out_of_range_values(node.schema, node.value):
+            cases.append((webhook, node.path, keyword, bad, example.value))
     return cases
 
 

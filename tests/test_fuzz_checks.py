@@ -98,6 +98,7 @@ def test_the_seven_checks_have_stable_names_and_documentation() -> None:
 
 
 # ------------------------------------------------------------------ response-conforms
+@pytest.mark.slow  # Hypothesis generates cases
 def test_response_conforms_accepts_the_webhooks_default_answer(
     factory: CaseFactory, context: CheckContext, contract: Contract
 ) -> None:
@@ -348,6 +349,7 @@ def test_forward_compatible_compares_only_with_a_plain_version_that_succeeded(
     assert isinstance(verdict, Inconclusive) and "HTTP 500" in verdict.reason
 
 
+@pytest.mark.slow  # Hypothesis generates cases
 def test_positive_cases_send_only_documented_platform_values(factory: CaseFactory, contract: Contract) -> None:
     platform = contract.parameter("platform")
     documented = {value for branch in platform.schema["anyOf"] for value in branch.get("enum", [])}
@@ -358,6 +360,7 @@ def test_positive_cases_send_only_documented_platform_values(factory: CaseFactor
         assert {probe.case.query[platform.name] for probe in seen} <= documented
 
 
+@pytest.mark.slow  # schemathesis's coverage phase over every webhook
 def test_boundaries_step_just_outside_a_bound_of_every_webhook(
     factory: CaseFactory, contract: Contract, validator: DeliveryValidator
 ) -> None:
@@ -376,6 +379,7 @@ def test_boundaries_step_just_outside_a_bound_of_every_webhook(
 
 
 # ------------------------------------------------------------------ generated cases
+@pytest.mark.slow  # Hypothesis generates cases
 def test_generated_positive_cases_are_valid_and_name_one_webhook_twice(
     factory: CaseFactory, contract: Contract, validator: DeliveryValidator
 ) -> None:
@@ -393,6 +397,7 @@ def test_generated_positive_cases_are_valid_and_name_one_webhook_twice(
             assert validator.check_request(query, json.dumps(body).encode()) == []
 
 
+@pytest.mark.slow  # Hypothesis generates cases
 def test_negative_cases_keep_query_and_body_commands_equal(factory: CaseFactory, contract: Contract) -> None:
     command_param = contract.parameter("command").name
     seen: list[Probe] = []

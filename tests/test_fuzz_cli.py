@@ -48,6 +48,7 @@ FLAWS = [
 ]
 
 
+@pytest.mark.slow  # a fuzzing run per case (in process: about a second each)
 @pytest.mark.parametrize(("flaws", "expected", "options"), FLAWS)
 def test_each_flaw_fails_exactly_its_checks(
     contract: Contract, flaws: Flaws, expected: set[str], options: dict[str, Any]
@@ -68,6 +69,7 @@ def test_a_flawed_backend_fails_the_cli_run_with_a_reproducer(backend: str, tmp_
     assert "curl -X POST" in run.stdout
 
 
+@pytest.mark.slow  # a real backend over HTTP
 def test_a_foreign_app_id_accepted_fails_authentication(contract: Contract, tmp_path: Path) -> None:
     # the backend knows no app id, so the fuzzer's foreign one goes through
     with serve(backend_app(contract, Flaws(), token=TOKEN, app_id=None)) as url:
@@ -77,6 +79,7 @@ def test_a_foreign_app_id_accepted_fails_authentication(contract: Contract, tmp_
     assert "wrong signature accepted" not in run.stdout
 
 
+@pytest.mark.slow  # a fuzzing run with generated cases
 def test_check_selection_runs_only_the_named_checks(backend: str, tmp_path: Path) -> None:
     run = fuzz(backend, tmp_path, *CREDENTIALS, "--check", "semantics", "--check", "unknown-command")
     assert run.code == 0, run.stdout + run.stderr
@@ -94,6 +97,7 @@ def test_without_credentials_authentication_judges_nothing_and_the_run_is_not_co
     assert "authentication judged nothing: no --token or --sdkappid" in run.stdout
 
 
+@pytest.mark.slow  # a fuzzing run over every webhook
 def test_excluding_a_check_and_env_var_credentials(backend: str, tmp_path: Path) -> None:
     run = fuzz(
         backend,
@@ -138,6 +142,7 @@ def backend_app_placeholder() -> object:
     return app
 
 
+@pytest.mark.slow  # a fuzzing run with generated cases
 def test_progress_is_logged_line_by_line_when_stderr_is_not_a_terminal(
     contract: Contract, backend: str, tmp_path: Path
 ) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 from oa_webhooks import encode
 from oa_webhooks.server import CallbackContext, DefaultWebhookHandler, create_app
 
@@ -18,6 +19,7 @@ from mockserver.fuzz.checks import CHECKS
 from tests.support.fuzzing import APP_ID, TOKEN, fuzz_app
 
 
+@pytest.mark.slow  # a fuzzing run with generated cases
 def test_the_generated_stub_passes_every_check() -> None:
     result = fuzz_app(create_app(DefaultWebhookHandler(), sdk_appid=int(APP_ID), token=TOKEN))
     assert result.ok, result.failures or result.skipped()

@@ -65,6 +65,7 @@ def test_a_mock_misbehaving_on_the_wire_fails_exactly_the_expected_checks(
     assert "curl -X POST" in run.stdout
 
 
+@pytest.mark.slow  # a fuzzing run per case (in process: about a second each)
 @pytest.mark.parametrize("scenario", _scenarios(socket=False))
 def test_a_misbehaving_mock_fails_exactly_the_expected_checks(scenario: dict[str, Any], tmp_path: Path) -> None:
     if scenario.get("no_token_on_server"):

@@ -35,7 +35,9 @@ def run_user_suite(url: str, pytester: pytest.Pytester, monkeypatch: pytest.Monk
     pytester.makepyfile(test_user_suite=USER_SUITE.format(max_examples=MAX_EXAMPLES, seed=SEED))
     for name, value in {"WEBHOOK_URL": url, "WEBHOOK_TOKEN": TOKEN, "WEBHOOK_APP_ID": APP_ID}.items():
         monkeypatch.setenv(name, value)
-    return pytester.runpytest_inprocess("-q", "-rA", "-p", "no:cacheprovider")
+    # hypothesis's plugin would load after this process imported hypothesis (and warn): a user's
+    # own session loads it first, so it is left out of the nested one
+    return pytester.runpytest_inprocess("-q", "-rA", "-p", "no:cacheprovider", "-p", "no:hypothesispytest")
 
 
 def outcomes(output: str) -> dict[str, str]:
@@ -43,6 +45,7 @@ def outcomes(output: str) -> dict[str, str]:
     return {test_id: outcome for outcome, test_id in found}
 
 
+@pytest.mark.slow  # a pytest session running a fuzzing run
 def test_a_flaw_fails_exactly_its_cell(
     contract: Contract, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:

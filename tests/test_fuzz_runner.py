@@ -44,6 +44,7 @@ def content(result: FuzzResult) -> tuple[Any, ...]:
     return result.requests, result.generated, tallies, failures, result.inconclusive
 
 
+@pytest.mark.slow  # two fuzzing runs with generated cases
 def test_workers_find_the_same_as_a_sequential_run(contract: Contract) -> None:
     app = backend_app(contract, Flaws(crash_on_bad_input=True, refuse_unknown_fields=True), TOKEN, APP_ID)
     sequential = fuzz_app(app, workers=1)
@@ -52,6 +53,7 @@ def test_workers_find_the_same_as_a_sequential_run(contract: Contract) -> None:
     assert content(concurrent) == content(sequential)
 
 
+@pytest.mark.slow  # two fuzzing runs with generated cases
 def test_a_second_run_with_the_same_settings_reuses_the_drafts(
     contract: Contract, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -70,6 +72,7 @@ def test_a_second_run_with_the_same_settings_reuses_the_drafts(
     assert first.generated > 0
 
 
+@pytest.mark.slow  # a fuzzing run with generated cases and boundaries
 def test_a_crash_is_one_cause_and_boundaries_are_sent_for_every_webhook(contract: Contract) -> None:
     app = backend_app(contract, Flaws(crash_on_bad_input=True), TOKEN, APP_ID)
     boundaries: dict[str, list[int | None]] = {}
@@ -109,7 +112,7 @@ def redirecting_app() -> tuple[Starlette, list[str]]:
 
 def test_a_redirect_is_a_finding_and_is_not_followed(contract: Contract) -> None:
     app, followed = redirecting_app()
-    result = fuzz_app(app, credentials=False, checks=("response-conforms",))
+    result = fuzz_app(app, credentials=False, checks=("response-conforms",), max_examples=0)
     assert followed == []
     assert not result.ok
     (failure, *_) = [f for f in result.failures.values() if f.check == "response-conforms"]
@@ -130,7 +133,7 @@ def test_send_reports_a_redirect_the_way_fuzz_does(contract: Contract) -> None:
     verdict = asyncio.run(deliver())
     assert followed == []
     assert not verdict.delivered and verdict.status == 307
-    fuzzed = fuzz_app(app, credentials=False, checks=("response-conforms",))
+    fuzzed = fuzz_app(app, credentials=False, checks=("response-conforms",), max_examples=0)
     details = {f.detail for f in fuzzed.failures.values()}
     assert verdict.error in details  # one wording for both commands
     assert "redirected (307)" in verdict.line()
@@ -205,6 +208,7 @@ def test_a_selected_check_that_judged_nothing_makes_the_run_exit_2(contract: Con
     assert "conformant" in run.output and "Verdict: conformant" not in run.output
 
 
+@pytest.mark.slow  # a fuzzing run with generated cases
 def test_report_file_holds_every_exchange_with_its_curl(contract: Contract, tmp_path: Path) -> None:
     app = backend_app(contract, Flaws(), TOKEN, APP_ID)
     report = tmp_path / "exchanges.jsonl"

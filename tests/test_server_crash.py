@@ -3,7 +3,7 @@
 The mock commits a delivery's record before it sends the answer (group commit), so neither the
 death of the whole process nor of one `--workers` process can lose an acknowledged delivery.
 Counts, not timings: 64 concurrent senders keep the server saturated (so a journal that wrote
-behind the answers would have a backlog), the server is killed the moment the 1,000th answer
+behind the answers would have a backlog), the server is killed the moment the 400th answer
 arrives, and each acknowledged delivery is looked up in the journal file.
 """
 
@@ -31,7 +31,7 @@ MARK = "mockserver_test_seq"
 """An extra query parameter (the contract allows them) that tells the deliveries apart."""
 
 SENDERS = 64
-KILL_AT = 1_000
+KILL_AT = 400
 
 
 def _children(pid: int) -> list[int]:

@@ -5,8 +5,8 @@ and body name the same command; only cases falling under the two documented disa
 between schemathesis and the contract are dropped, detected from the case itself, see the
 hook's docstring; the test counts them and bounds how many). The coverage phase is left out because schemathesis does
 not apply filter hooks there and it calls a message element of an unknown type invalid, which
-the contract accepts on purpose (its catch-all branch). The admin run's long polls are capped
-at a few milliseconds by the same hooks file (`before_call`): what it checks is every answer's
+the contract accepts on purpose (its catch-all branch). The admin run's long polls are cut to
+no wait at all by the same hooks file (`before_call`): what it checks is every answer's
 shape, and the coverage phase would otherwise wait out the 10-second maximum again and again.
 """
 
