@@ -5,13 +5,19 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# pytest arguments of the two tiers (bench/bench_suite.py reads them from here).
-# Full: every test, on every core (pytest-xdist; a module's tests stay on one worker, so its
-# module-scoped servers start once). Fast: no test marked slow, on every core too.
-PYTEST_FULL := -n auto --dist loadfile
+# pytest arguments of the two tiers (bench/bench_suite.py reads them with `make print-PYTEST_FULL`).
+# Full: every test, on one worker more than there are cores, tests handed out one by one as
+# workers come free (pytest-xdist's worksteal): about a quarter of the suite's wall time is
+# waiting on servers, subprocesses and timeouts, which the extra worker fills (docs/testing.md).
+# Fast: no test marked slow, on every core.
+JOBS := $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
+PYTEST_FULL := -n $(JOBS) --dist worksteal
 PYTEST_FAST := -m "not slow" -n auto
 
 .PHONY: run test test-fast lint types setup clean
+
+print-%:  # the value of a variable, e.g. `make -s print-PYTEST_FULL`
+	@printf '%s\n' '$($*)'
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required: $(PYTHON) not found (set PYTHON=...)"; exit 1; }

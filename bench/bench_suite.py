@@ -31,14 +31,15 @@ SUMMARY = re.compile(r"^=*\s*(\d+ (?:passed|failed|error).*?) in [\d.]+s", re.MU
 
 
 def pytest_args() -> dict[str, list[str]]:
-    """The pytest arguments `make test` and `make test-fast` use, read from the Makefile (one source)."""
-    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    """The pytest arguments `make test` and `make test-fast` use, as make expands them (one source)."""
     found: dict[str, list[str]] = {}
     for name in ("PYTEST_FULL", "PYTEST_FAST"):
-        match = re.search(rf"^{name} := (.*)$", text, re.MULTILINE)
-        if match is None:
-            raise SystemExit(f"the Makefile defines no {name}")
-        found[name] = shlex.split(match.group(1))
+        done = subprocess.run(
+            ["make", "-s", "-C", str(ROOT), f"print-{name}"], capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0 or not done.stdout.strip():
+            raise SystemExit(f"the Makefile defines no {name}: {done.stderr.strip()}")
+        found[name] = shlex.split(done.stdout)
     return found
 
 

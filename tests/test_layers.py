@@ -8,6 +8,7 @@ lower layer, never from a higher one; and no chain of imports leads back to wher
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,8 +72,10 @@ def imports(path: Path) -> Iterator[str]:
             yield from (alias.name for alias in node.names if alias.name.startswith("mockserver"))
 
 
-def graph() -> dict[str, set[str]]:
-    return {module_name(p): set(imports(p)) for p in PACKAGE.rglob("*.py")}
+@functools.cache
+def graph() -> dict[str, frozenset[str]]:
+    """Module -> the package modules it imports (read once: parsing the package is most of these tests' time)."""
+    return {module_name(p): frozenset(imports(p)) for p in PACKAGE.rglob("*.py")}
 
 
 def test_every_part_of_the_package_has_a_layer() -> None:

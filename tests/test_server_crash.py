@@ -32,6 +32,8 @@ MARK = "mockserver_test_seq"
 
 SENDERS = 64
 KILL_AT = 400
+AFTER_KILL = 2 * SENDERS
+"""With --workers, answers the surviving worker gives after the kill before the senders stop."""
 
 
 def _children(pid: int) -> list[int]:
@@ -65,7 +67,7 @@ async def _load(server: RunningServer, workers: int) -> set[int]:
                 if len(acknowledged) >= KILL_AT and not killed:
                     killed = True  # at once: this answer has just left the server
                     os.kill(victim, signal.SIGKILL)
-                elif len(acknowledged) >= 2 * KILL_AT:
+                elif len(acknowledged) >= KILL_AT + AFTER_KILL:
                     stop.set()  # with --workers the other worker kept answering: enough
             seq += SENDERS
 
