@@ -75,10 +75,13 @@ def _headers(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 )
 @click.option(
     "--max-examples",
-    default=50,
+    default=30,
     show_default=True,
     type=click.IntRange(0, 10_000),
-    help="Generated cases per webhook and per mode (positive, negative).",
+    help=(
+        "Generated cases per webhook and per mode (positive, negative), on top of the examples,"
+        " boundaries and crafted probes every run sends."
+    ),
 )
 @click.option(
     "--seed", type=click.IntRange(0, 2**63 - 1), help="Reproduce an earlier run (the report prints its seed)."
