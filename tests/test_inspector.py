@@ -38,6 +38,7 @@ async def mock(tmp_path: Path) -> AsyncIterator[tuple[MockServer, httpx.AsyncCli
     server, client = await _client(tmp_path)
     yield server, client
     await client.aclose()
+    server.scripts.close()
     server.journal.close()
 
 
@@ -152,4 +153,5 @@ async def test_the_admin_token_is_exchanged_once_for_a_cookie(tmp_path: Path) ->
         assert bearer.status_code == 200
     finally:
         await client.aclose()
+        server.scripts.close()
         server.journal.close()

@@ -86,9 +86,21 @@ class TemplateSandbox:
         return self._executor.submit(self._render, time.monotonic(), request).result()
 
     def warm(self) -> None:
-        """Start the render processes now, in the background, so the first delivery does not wait."""
-        for _ in range(self.budget.sandbox_processes - len(self._processes)):
-            self._executor.submit(lambda: self._give(self._start()))
+        """Start the render processes now, in the background, so the first delivery does not wait.
+
+        On a daemon thread, not the render executor: an interpreter that exits without closing
+        the sandbox joins the executor's threads, and would wait out a start in progress.
+        """
+        missing = self.budget.sandbox_processes - len(self._processes)
+        if missing > 0:
+            threading.Thread(target=self._warm, args=(missing,), name="mockserver-sandbox-warm", daemon=True).start()
+
+    def _warm(self, count: int) -> None:
+        for _ in range(count):
+            try:
+                self._give(self._start())
+            except TemplateFailed:  # closed meanwhile, or the start failed: a render starts its own
+                return
 
     def close(self) -> None:
         """Kill every render process; later renders fail."""
