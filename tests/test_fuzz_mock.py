@@ -1,7 +1,8 @@
 """`mockserver fuzz` against the mock server (issue 3).
 
-With its defaults the mock is a conformant backend, so the fuzzer must pass it: that run is a
-user's, `mockserver fuzz` as a subprocess against `mockserver serve` over HTTP. Scripted to
+With its defaults the mock is a conformant backend, so the fuzzer must pass it: that run is the
+`mockserver fuzz` command (through click's CliRunner; the subprocess run of the command is in
+test_fuzz_cli.py) against `mockserver serve` over HTTP. Scripted to
 misbehave (tests/data/fuzz/scenarios.yaml lists each script and the checks it must fail), every
 run must fail exactly those checks: the fuzzer drives the mock's ASGI app in this process (the
 same checks and verdicts, without sockets), except for the scenarios marked `socket`, whose flaw
@@ -36,10 +37,10 @@ def mock() -> Iterator[RunningServer]:
         yield running
 
 
-@pytest.mark.slow  # `mockserver fuzz` subprocesses against a real mock
+@pytest.mark.slow  # a fuzzing run against a real mock over HTTP
 def test_the_mock_with_its_defaults_passes(mock: RunningServer, tmp_path: Path) -> None:
     mock.reset()
-    run = fuzz(mock.url + "/", tmp_path, *CREDENTIALS, process=True)
+    run = fuzz(mock.url + "/", tmp_path, *CREDENTIALS)
     assert run.code == 0, run.stdout + run.stderr
     assert run.failed_checks() == set()
     # every check judged something: nothing passed by being skipped
