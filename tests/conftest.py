@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pkgutil
+import re
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,6 +41,23 @@ def _package_modules() -> set[str]:
 
 def _loaded() -> set[str]:
     return {name for name in sys.modules if name.startswith("mockserver.")}
+
+
+_SLOW_MODULE = re.compile(r"^pytestmark = pytest\.mark\.slow\b", re.MULTILINE)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The fast tier does not even import a test module that is slow as a whole.
+
+    Importing one only to deselect every test in it costs each worker its imports (Playwright,
+    the real-server helpers) and collection; the module-reach check below then also counts only
+    what the fast tests themselves import.
+    """
+    if config.getoption("markexpr") != FAST_TIER or collection_path.suffix != ".py":
+        return None
+    if not collection_path.name.startswith("test_"):
+        return None
+    return True if _SLOW_MODULE.search(collection_path.read_text(encoding="utf-8")) else None
 
 
 def pytest_testnodedown(node: Any, error: object) -> None:

@@ -53,6 +53,7 @@ def test_check_reports_a_stale_file_with_a_diff_and_writes_nothing(tmp_path: Pat
     assert not (out / "client.py").exists()
 
 
+@pytest.mark.slow  # two generations, each formatted by ruff (another program)
 def test_generation_is_deterministic_and_matches_the_checked_in_copy(tmp_path: Path) -> None:
     first, second = tmp_path / "a" / "oa_webhooks", tmp_path / "b" / "oa_webhooks"
     assert run("python", "--out", first).returncode == 0

@@ -87,6 +87,7 @@ def test_check_selection_runs_only_the_named_checks(backend: str, tmp_path: Path
     assert {case.get("name") for case in root.iter("testcase")} == {"semantics", "unknown-command"}
 
 
+@pytest.mark.slow  # a backend on a real socket
 def test_without_credentials_authentication_judges_nothing_and_the_run_is_not_conformant(
     backend: str, tmp_path: Path
 ) -> None:
@@ -111,6 +112,7 @@ def test_excluding_a_check_and_env_var_credentials(backend: str, tmp_path: Path)
     assert "authentication" not in names and "forward-compatible" not in names and "semantics" in names
 
 
+@pytest.mark.slow  # a backend on a real socket
 def test_an_unreachable_url_is_a_usage_error_without_traceback(tmp_path: Path) -> None:
     with serve(backend_app_placeholder()) as url:
         pass  # the server is stopped: nothing listens on that port any more

@@ -200,6 +200,7 @@ def test_a_connection_closed_after_a_500_is_retried_before_blaming_the_next_case
 
 
 # ---------------------------------------------------------------------- skipped checks
+@pytest.mark.slow  # a backend on a real socket
 def test_a_selected_check_that_judged_nothing_makes_the_run_exit_2(contract: Contract, tmp_path: Path) -> None:
     with serve(backend_app(contract, Flaws())) as url:
         run = CliRunner().invoke(fuzz_command, ["--url", url, "--check", "authentication", "--seed", "1"])

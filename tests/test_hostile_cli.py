@@ -56,6 +56,7 @@ def test_python_into_a_directory_where_a_module_should_be(tmp_path: Path) -> Non
     assert_clean(cli("generate", "python", "--out", str(tmp_path / "pkg")), 2, "cannot write", "models.py")
 
 
+@pytest.mark.slow  # a generation, formatted by ruff (another program)
 def test_a_corrupt_non_utf8_file_is_stale_not_a_crash(tmp_path: Path) -> None:
     out = tmp_path / "pkg"
     out.mkdir()

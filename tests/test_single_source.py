@@ -11,6 +11,8 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from mockserver.contract import Contract
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,6 +79,7 @@ def test_detector_catches_a_planted_name(contract: Contract, tmp_path: Path) -> 
     assert len(list(offences(planted, forbidden_names(contract), set(contract.commands)))) == 3
 
 
+@pytest.mark.slow  # parses every Python file of the tree
 def test_no_python_file_outside_generated_names_the_contract(contract: Contract) -> None:
     names, commands = forbidden_names(contract), set(contract.commands)
     files = list(python_files())
