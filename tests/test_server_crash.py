@@ -2,9 +2,13 @@
 
 The mock commits a delivery's record before it sends the answer (group commit), so neither the
 death of the whole process nor of one `--workers` process can lose an acknowledged delivery.
-Counts, not timings: 64 concurrent senders keep the server saturated (so a journal that wrote
-behind the answers would have a backlog), the server is killed the moment the 400th answer
-arrives, and each acknowledged delivery is looked up in the journal file.
+Counts, not timings. Concurrent senders keep the server busy; once 100 answers have arrived the
+test takes the journal's write lock (as any other SQLite writer could) and holds it for half a
+second, then kills the server (or one worker) while the journal still waits for it. A server
+that answered before committing would go on answering during the hold, and those deliveries
+would die queued with it; one that commits first answers only what it had committed. Each
+acknowledged delivery is then looked up in the journal file. (Checked the other way round:
+with `Journal.commit` queueing the record and returning at once, this test fails.)
 """
 
 from __future__ import annotations
@@ -30,8 +34,11 @@ pytestmark = pytest.mark.slow  # kill -9 of real server processes under load
 MARK = "mockserver_test_seq"
 """An extra query parameter (the contract allows them) that tells the deliveries apart."""
 
-SENDERS = 64
-KILL_AT = 400
+SENDERS = 16
+LOCK_AT = 100
+"""Answers before the test takes the journal's write lock."""
+HOLD_S = 0.5
+"""How long the lock is held before the kill: answers a write-behind journal would give meanwhile are lost."""
 AFTER_KILL = 2 * SENDERS
 """With --workers, answers the surviving worker gives after the kill before the senders stop."""
 
@@ -41,17 +48,37 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in path.read_text().split()] if path.exists() else []
 
 
-async def _load(server: RunningServer, workers: int) -> set[int]:
+async def _load(server: RunningServer, workers: int, journal: Path) -> set[int]:
     """Send until the kill (and, with workers, a while after it); returns the acknowledged sequence numbers."""
     webhook = contract.webhooks[0]
     body = json.dumps(webhook.example().value).encode()
     acknowledged: set[int] = set()
     stop = asyncio.Event()
     killed = False
-    victim = _children(server.process.pid)[0] if workers > 1 else server.process.pid
+    crash: asyncio.Task[None] | None = None
+
+    async def kill_while_the_journal_waits() -> None:
+        nonlocal killed
+        lock = sqlite3.connect(journal, timeout=30, isolation_level=None)
+        try:
+            lock.execute("BEGIN IMMEDIATE")  # the server's journal writer now waits for this lock
+            # with --workers, the worker that answered most so far (connections need not be shared out evenly)
+            busiest = lock.execute("SELECT worker FROM deliveries GROUP BY worker ORDER BY count(*) DESC").fetchone()
+            victim = server.process.pid if workers == 1 else busiest[0]
+            assert victim in [server.process.pid, *_children(server.process.pid)]
+            await asyncio.sleep(HOLD_S)
+            killed = True
+            os.kill(victim, signal.SIGKILL)
+            answered_at_kill = len(acknowledged)
+        finally:
+            lock.close()  # rolls back: the journal is the server's again
+        if workers > 1:  # the surviving worker goes on answering (and committing) for a while
+            while len(acknowledged) < answered_at_kill + AFTER_KILL and not stop.is_set():
+                await asyncio.sleep(0.01)
+            stop.set()
 
     async def sender(client: httpx.AsyncClient, seq: int) -> None:
-        nonlocal killed
+        nonlocal crash
         while not stop.is_set():
             query = {**query_for(webhook.command), MARK: str(seq)}
             try:
@@ -64,16 +91,15 @@ async def _load(server: RunningServer, workers: int) -> set[int]:
                 continue
             if answer.status_code == 200:
                 acknowledged.add(seq)
-                if len(acknowledged) >= KILL_AT and not killed:
-                    killed = True  # at once: this answer has just left the server
-                    os.kill(victim, signal.SIGKILL)
-                elif len(acknowledged) >= KILL_AT + AFTER_KILL:
-                    stop.set()  # with --workers the other worker kept answering: enough
+                if len(acknowledged) >= LOCK_AT and crash is None:
+                    crash = asyncio.create_task(kill_while_the_journal_waits())
             seq += SENDERS
 
     limits = httpx.Limits(max_connections=SENDERS, max_keepalive_connections=SENDERS)
     async with httpx.AsyncClient(timeout=5, limits=limits) as client:
         await asyncio.wait_for(asyncio.gather(*(sender(client, n) for n in range(SENDERS))), 120)
+    assert crash is not None and crash.done()
+    crash.result()  # its exception, if it had one
     return acknowledged
 
 
@@ -82,7 +108,7 @@ def test_kill_9_loses_no_acknowledged_delivery(tmp_path: Path, workers: int) -> 
     journal = tmp_path / "journal.sqlite3"
     server = start_server("--journal", str(journal), workers=workers)
     try:
-        answered = asyncio.run(_load(server, workers))
+        answered = asyncio.run(_load(server, workers, journal))
     finally:
         # Every process of the server, not only the supervisor: a worker left alive keeps the
         # server's stdout pipe open, and stop() would then wait forever for the pipe to close.
@@ -90,7 +116,7 @@ def test_kill_9_loses_no_acknowledged_delivery(tmp_path: Path, workers: int) -> 
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         server.stop()  # reaps it, closes its pipe, removes its stderr file
-    assert len(answered) >= KILL_AT
+    assert len(answered) >= LOCK_AT
     with sqlite3.connect(journal) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     reopened = Journal(journal)  # what a restarted server on the same --journal sees
