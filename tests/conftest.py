@@ -43,7 +43,7 @@ def _loaded() -> set[str]:
     return {name for name in sys.modules if name.startswith("mockserver.")}
 
 
-_SLOW_MODULE = re.compile(r"^pytestmark = pytest\.mark\.slow\b", re.MULTILINE)
+_SLOW_MODULE = re.compile(r"^pytestmark = \[?pytest\.mark\.slow\b", re.MULTILINE)
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
@@ -58,6 +58,17 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     if not collection_path.name.startswith("test_"):
         return None
     return True if _SLOW_MODULE.search(collection_path.read_text(encoding="utf-8")) else None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `run_first` run before the rest, which keep their order.
+
+    pytest-xdist's worksteal gives each worker a contiguous slice of the tests and moves tests
+    from the back of a busy worker's queue to an idle one: tests at the very front stay on the
+    first worker. A module whose fixtures are costly (Chromium and a two-worker mock) then sets
+    them up once, not once on each worker it was spread over (docs/testing.md has the figures).
+    """
+    items.sort(key=lambda item: item.get_closest_marker("run_first") is None)
 
 
 def pytest_testnodedown(node: Any, error: object) -> None:

@@ -38,7 +38,7 @@ LIVE = 1000
 """The page's promise: a delivery shows within a second (milliseconds, for Playwright's expect)."""
 TARGET_TOKEN = "target-token"
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.run_first]  # one Chromium and one mock for the module (see conftest)
 
 
 @pytest.fixture(scope="module")
