@@ -12,10 +12,11 @@ Deciding and explaining are two jobs with two costs:
   (`loads_strict`) and the strict query casts. This is what the mock runs on its event loop for
   every delivery.
 * **Explaining** runs only when the decision is "no", with the kit's discriminator-aware schema
-  validator, so every violation is named by its field path: openapi-core validates the query
-  (parameters cast per the document) and a body that names no webhook; a body that names one
-  is validated against that webhook's event schema directly (the schema openapi-core would
-  reach through the discriminator, without its request machinery: ten times faster). It is
+  validator, so every violation is named by its field path: each query parameter, cast as
+  openapi-core casts it, is validated against its own schema, and a body that names a webhook
+  against that webhook's event schema (what openapi-core would reach, without its request
+  machinery, which costs ten to a hundred times more); openapi-core explains a body that names
+  no webhook, and the query of a contract with a parameter the kit does not cast. It is
   bounded: at most `EXPLAIN_LIMIT` violations and `EXPLAIN_BUDGET_S` seconds, after which the
   refusal says more were left unnamed. The mock runs it off the event loop.
 
@@ -215,6 +216,8 @@ def _number(raw: str) -> float:
 
 
 _CASTS: dict[str, Callable[[str], Any]] = {"integer": _integer, "number": _number}
+_READ_AS_IS = frozenset({None, "string", *_CASTS})
+"""Parameter types the kit reads as openapi-core does: cast by `_CASTS`, or the string as it came."""
 
 
 def shown(text: str, limit: int = 40) -> str:
@@ -296,6 +299,15 @@ class DeliveryValidator:
         self._query = self._compile(query_schema)
         self._events = {w.command: self._compile({"$ref": w.request_ref}) for w in self.contract.webhooks}
         components = self.contract.document.get("components")
+        self._param_schemas = {
+            p.name: make_validator(RequestSchemaValidator, dict(p.schema), components)
+            for p in self._params
+            if p.schema.get("type") in _READ_AS_IS
+        }
+        """Per parameter, for the query's explanation; None of them if some parameter's type needs
+        openapi-core's casting (a boolean, an array), which then explains the whole query."""
+        if len(self._param_schemas) < len(self._params):
+            self._param_schemas = {}
         self._bodies = {
             w.command: make_validator(RequestSchemaValidator, {"$ref": w.request_ref}, components)
             for w in self.contract.webhooks
@@ -377,7 +389,7 @@ class DeliveryValidator:
         query_faults, query_ok = self._query_violations(query)
         found.extend(query_faults)
         if not query_ok:
-            found.extend(self._openapi(query, b"{}", stage="query")[0])
+            found.extend(self._query_schema_violations(query)[0])
         document, reason = self._decode(body)
         if reason is not None:
             found.append(reason)
@@ -465,8 +477,37 @@ class DeliveryValidator:
         if stage == "body":
             found, more = self._body_violations(query, body, document)
         else:
-            found, more = self._openapi(query, b"{}", stage=stage)
+            found, more = self._query_schema_violations(query)
         return Judgement(status, _unique_fields([*known, *found]), more=more)
+
+    def _query_schema_violations(self, query: Mapping[str, str]) -> tuple[list[Violation], bool]:
+        """What the parameters' schemas refuse, each parameter on its own, bounded like the body's.
+
+        Called once the strict reading (`_query_violations`) found nothing yet the compiled schema
+        said no. A parameter is read as openapi-core reads it (integers and numbers cast, strings
+        as they are) and validated against its schema, without openapi-core's request machinery,
+        which also validated a placeholder body only to drop what it found (4.5 ms per refused
+        query); a contract with a parameter of another type keeps openapi-core's explanation.
+        """
+        if not self._param_schemas:
+            return self._openapi(query, b"{}", stage="query")
+        typed = self._typed(query)
+        found: list[Violation] = []
+        cut = False
+        with explaining(EXPLAIN_BUDGET_S):
+            for param in self._params:
+                where = f"query.{param.name}"
+                if param.name not in typed:
+                    if param.required:
+                        found.append(Violation(where, "required query parameter is missing"))
+                    continue
+                errors, stopped = _first_errors(self._param_schemas[param.name], typed[param.name])
+                leaves = [leaf for error in errors for leaf in _leaf(error)]
+                found.extend(Violation(where, v.reason) for v in violations_of(leaves, ""))
+                cut = cut or stopped
+        if cut and not found:
+            found = [_unnamed("query")]
+        return found, cut
 
     def _body_violations(
         self, query: Mapping[str, str], body: bytes | None, document: Any

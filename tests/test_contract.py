@@ -231,6 +231,43 @@ def test_query_parameter_types_and_patterns(contract: Contract, validator: Deliv
     assert validator.check_request(good, body) == []
 
 
+def test_the_query_is_explained_as_openapi_core_explains_it(contract: Contract, validator: DeliveryValidator) -> None:
+    """Each parameter's schema on its own names what openapi-core's request validation names."""
+    webhook = contract.webhooks[0]
+    compared = 0
+    for param in contract.parameters:
+        example = contract.query_example(webhook.command)
+        raw = example.get(param.name, str(param.example))
+        typed = int(raw) if param.schema.get("type") == "integer" else raw
+        for keyword, bad in out_of_range_values(param.schema, typed):
+            query = {**example, param.name: str(bad)}
+            strict, schema_ok = validator._query_violations(query)
+            if strict or schema_ok:
+                continue  # refused before the schemas (an empty value, say), or not refused
+            direct = validator._query_schema_violations(query)
+            assert direct == validator._openapi(query, b"{}", stage="query"), (param.name, keyword)
+            assert {v.field for v in direct[0]} == {f"query.{param.name}"}, (param.name, keyword, direct)
+            compared += 1
+        query = {k: v for k, v in example.items() if k != param.name}
+        if param.required:
+            assert validator._query_schema_violations(query) == validator._openapi(query, b"{}", stage="query")
+            compared += 1
+    assert compared >= 10
+
+
+def test_a_parameter_the_kit_does_not_cast_is_explained_by_openapi_core(contract: Contract) -> None:
+    """A boolean parameter is cast by openapi-core ("true" is a boolean), so it keeps the explanation."""
+    document = json.loads(json.dumps(contract.document))
+    operation = next(iter(document["paths"].values()))["post"]
+    operation["parameters"].append({"name": "Extra", "in": "query", "required": False, "schema": {"type": "boolean"}})
+    changed = DeliveryValidator(Contract(document))
+    webhook = contract.webhooks[0]
+    body = _body(webhook.example().value)
+    assert changed.check_request({**contract.query_example(webhook.command), "Extra": "true"}, body) == []
+    refused = changed.check_request({**contract.query_example(webhook.command), "Extra": "maybe"}, body)
+    assert _fields(refused) == {"query.Extra"}
+
+
 def test_tolerant_fields_stay_tolerant(contract: Contract, validator: DeliveryValidator) -> None:
     """Forward compatibility: vendor spellings, empty client IP, unknown fields and element types."""
     webhook = contract.webhooks[0]
