@@ -71,7 +71,7 @@ def test_headless_run_reaches_every_user_and_the_mock_saw_every_delivery(
             "--spawn-rate",
             "30",  # every user at once: the short run is all sending
             "--run-time",
-            "1s",
+            "2s",
             "--headless",
             "--token",
             "t0k",
@@ -99,7 +99,7 @@ def test_master_and_two_workers_all_deliver(mockserver: RunningServer, contract:
         "--spawn-rate",
         "40",
         "--run-time",
-        "1s",
+        "2s",
         "--headless",
         "--master",
         "--expect-workers",
