@@ -84,6 +84,10 @@ def _unmapped_tag(node: Any) -> bool:
     return False
 
 
+_YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+"""What schemathesis serialises a YAML body with (libyaml's dumper when PyYAML has it)."""
+
+
 def _maybe_over_budget(body: Any) -> bool:
     """Whether `body`, however schemathesis serialises it (JSON or YAML), may pass the script size budget."""
     if not isinstance(body, (dict, list)):
@@ -91,7 +95,7 @@ def _maybe_over_budget(body: Any) -> bool:
     sizes = (
         len(json.dumps(body)),
         len(json.dumps(body, ensure_ascii=False).encode()),
-        len(yaml.safe_dump(body).encode()),
+        len(yaml.dump(body, Dumper=_YAML_DUMPER).encode()),
     )
     return max(sizes) > SCRIPT_BUDGET.script_bytes
 
