@@ -7,6 +7,10 @@ full suite as `make test` runs it (both cores, pytest-xdist), then the fast tier
 (`make test-fast`), and repeats the round; it prints every time and the ratios. No verdict is
 asserted (the issue's targets are printed next to the figures).
 
+Other work on a shared machine only ever adds time, and it slows the full and fast tiers (which
+use every core) more than the baseline (one process, one core), so each run prints the load
+average after it, and the last line is the best of the rounds, as `timeit` reports the best.
+
     .venv/bin/python bench/bench_suite.py                 # baseline e81f2ca, two rounds
     .venv/bin/python bench/bench_suite.py --rounds 1 --baseline <commit>
 """
@@ -96,16 +100,24 @@ def main() -> None:
         print(f"full: pytest {shlex.join(args['PYTEST_FULL'])}   fast: pytest {shlex.join(args['PYTEST_FAST'])}")
         for round_ in range(1, options.rounds + 1):
             base, base_summary = timed([], old, old_env)
-            print(f"round {round_}: baseline {base:7.1f} s   ({base_summary})", flush=True)
+            print(f"round {round_}: baseline {base:7.1f} s   ({base_summary}; {_load()})", flush=True)
             full, full_summary = timed(args["PYTEST_FULL"], ROOT, new_env)
-            print(f"round {round_}: full     {full:7.1f} s   ({full_summary})", flush=True)
+            print(f"round {round_}: full     {full:7.1f} s   ({full_summary}; {_load()})", flush=True)
             fast, fast_summary = timed(args["PYTEST_FAST"], ROOT, new_env)
-            print(f"round {round_}: fast     {fast:7.1f} s   ({fast_summary})", flush=True)
+            print(f"round {round_}: fast     {fast:7.1f} s   ({fast_summary}; {_load()})", flush=True)
             rows.append((base, full, fast))
     print()
     print("round  baseline s  full s  fast s  full/baseline (target <= 0.50)  fast/full (target < 0.10)")
     for round_, (base, full, fast) in enumerate(rows, 1):
         print(f"{round_:5}  {base:10.1f}  {full:6.1f}  {fast:6.1f}  {full / base:30.2f}  {fast / full:25.2f}")
+    if len(rows) > 1:
+        base, full, fast = (min(column) for column in zip(*rows, strict=True))
+        print(f"{'best':>5}  {base:10.1f}  {full:6.1f}  {fast:6.1f}  {full / base:30.2f}  {fast / full:25.2f}")
+
+
+def _load() -> str:
+    """The one-minute load average just after a run: how busy the machine was meanwhile."""
+    return f"load {os.getloadavg()[0]:.2f}"
 
 
 if __name__ == "__main__":
