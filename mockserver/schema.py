@@ -43,7 +43,12 @@ A body of 30,000 wrong items would otherwise be answered with a multi-megabyte p
 after seconds of work, while the sender needs the first few to find its bug."""
 
 EXPLAIN_BUDGET_S = 0.25
-"""Seconds an explanation may walk a document before it stops and reports what it found."""
+"""Seconds of CPU an explanation may spend walking a document before it stops and reports what it found.
+
+CPU time of the explaining thread, not wall time: the budget bounds the work a refusal costs,
+and a walk that waits for the GIL or for a core on a busy machine has not done more of it (with a
+wall-clock deadline, a loaded machine can cut short a walk of milliseconds: a full test run
+under load once refused a body without naming its field, most likely so)."""
 
 _DEADLINE: ContextVar[float] = ContextVar("mockserver_explain_deadline", default=float("inf"))
 
@@ -61,7 +66,7 @@ def explaining(budget_s: float = EXPLAIN_BUDGET_S) -> Iterator[None]:
     the keywords that descend (`properties`, `items`, `oneOf`, ...), so it costs one clock read
     per step and no walk outlives its budget by more than one step.
     """
-    token = _DEADLINE.set(time.monotonic() + budget_s)
+    token = _DEADLINE.set(time.thread_time() + budget_s)
     try:
         yield
     finally:
@@ -124,7 +129,7 @@ def _discriminated_one_of(
 
 def _on_the_clock(keyword: Any) -> Any:
     def timed(validator: Any, value: Any, instance: Any, schema: Mapping[str, Any]) -> Iterator[ValidationError]:
-        if time.monotonic() > _DEADLINE.get():
+        if time.thread_time() > _DEADLINE.get():
             raise OutOfTime
         yield from keyword(validator, value, instance, schema)
 

@@ -17,7 +17,7 @@ Deciding and explaining are two jobs with two costs:
   against that webhook's event schema (what openapi-core would reach, without its request
   machinery, which costs ten to a hundred times more); openapi-core explains a body that names
   no webhook, and the query of a contract with a parameter the kit does not cast. It is
-  bounded: at most `EXPLAIN_LIMIT` violations and `EXPLAIN_BUDGET_S` seconds, after which the
+  bounded: at most `EXPLAIN_LIMIT` violations and `EXPLAIN_BUDGET_S` seconds of CPU, after which the
   refusal says more were left unnamed. The mock runs it off the event loop.
 
 The explainer is the authority on "no": when the compiled validator refuses a document in which

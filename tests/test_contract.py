@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate as validate_spec
 
+from mockserver import validation
 from mockserver.contract import (
     INT_FORMATS,
     Contract,
@@ -171,6 +172,20 @@ def test_a_wrong_type_is_rejected_naming_the_field(
         CONTRACT.query_example(webhook.command), _body(mutate(example.value, path, bad))
     )
     assert format_path("body", path) in _fields(violations), violations
+
+
+def test_an_explanation_past_its_budget_says_so_instead_of_naming_a_field(
+    validator: DeliveryValidator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The walk that names fields stops at its budget; the refusal then says it stopped."""
+    webhook, example, path, bad = next(leaf for leaf in LEAVES if len(leaf[2]) > 1)  # a nested field
+    body = _body(mutate(example.value, path, bad))
+    query = CONTRACT.query_example(webhook.command)
+    assert format_path("body", path) in _fields(validator.check_request(query, body))
+    monkeypatch.setattr(validation, "EXPLAIN_BUDGET_S", 0.0)  # spent before the first step
+    violations = validator.check_request(query, body)
+    assert [v.field for v in violations] == ["body"], violations
+    assert "naming the field took over 0 s" in violations[0].reason
 
 
 def _range_cases() -> list[tuple[Webhook, tuple[str | int, ...], str, Any, Any]]:
