@@ -173,6 +173,13 @@ def _leaf(error: Any) -> Iterable[Any]:
     yield error
 
 
+def _named(validator: Any, value: Any, root: str) -> tuple[list[Violation], bool]:
+    """`value`'s violations of `validator`'s schema, named under `root`, and whether the walk
+    stopped short (call it inside `explaining`): the query's and the body's direct explanation."""
+    errors, cut = _first_errors(validator, value)
+    return violations_of([leaf for error in errors for leaf in _leaf(error)], root), cut
+
+
 def _explain_error(error: Exception) -> list[Violation]:
     """One openapi-core error as the kit's violations (field path + reason)."""
     cause = error.__cause__
@@ -299,15 +306,14 @@ class DeliveryValidator:
         self._query = self._compile(query_schema)
         self._events = {w.command: self._compile({"$ref": w.request_ref}) for w in self.contract.webhooks}
         components = self.contract.document.get("components")
-        self._param_schemas = {
-            p.name: make_validator(RequestSchemaValidator, dict(p.schema), components)
-            for p in self._params
-            if p.schema.get("type") in _READ_AS_IS
-        }
-        """Per parameter, for the query's explanation; None of them if some parameter's type needs
+        read_as_is = all(p.schema.get("type") in _READ_AS_IS for p in self._params)
+        self._param_schemas = (
+            {p.name: make_validator(RequestSchemaValidator, dict(p.schema), components) for p in self._params}
+            if read_as_is
+            else {}
+        )
+        """Per parameter, for the query's explanation; none if some parameter's type needs
         openapi-core's casting (a boolean, an array), which then explains the whole query."""
-        if len(self._param_schemas) < len(self._params):
-            self._param_schemas = {}
         self._bodies = {
             w.command: make_validator(RequestSchemaValidator, {"$ref": w.request_ref}, components)
             for w in self.contract.webhooks
@@ -501,9 +507,8 @@ class DeliveryValidator:
                     if param.required:
                         found.append(Violation(where, "required query parameter is missing"))
                     continue
-                errors, stopped = _first_errors(self._param_schemas[param.name], typed[param.name])
-                leaves = [leaf for error in errors for leaf in _leaf(error)]
-                found.extend(Violation(where, v.reason) for v in violations_of(leaves, ""))
+                named, stopped = _named(self._param_schemas[param.name], typed[param.name], where)
+                found.extend(named)
                 cut = cut or stopped
         if cut and not found:
             found = [_unnamed("query")]
@@ -526,10 +531,9 @@ class DeliveryValidator:
             return self._openapi(query, body, stage="body")
         try:
             with explaining(EXPLAIN_BUDGET_S):
-                errors, cut = _first_errors(validator, document)
+                found, cut = _named(validator, document, "body")
         except RecursionError:
             return [Violation("body", f"the body is {TOO_DEEP}")], False
-        found = violations_of([leaf for error in errors for leaf in _leaf(error)], "body")
         if cut and not found:
             found = [_unnamed("body")]
         return found, cut

@@ -9,7 +9,7 @@ Layers, outside in:
 * `/__admin` goes to a connexion `AsyncApp` serving `admin-openapi.yaml`.
 * Deliveries (`_delivery`, the one delivery path) are judged by `DeliveryValidator`: its
   compiled fast path decides on the event loop, and a refusal is explained (every field named,
-  by openapi-core, within a budget) on a one-thread executor, off the loop. The answer comes
+  within a budget; see mockserver/validation.py) on a one-thread executor, off the loop. The answer comes
   from the script, a forward to the team's backend, or the webhook's default answer, and
   leaves through `_Answer` only after its record is committed. connexion is not on this path:
   measured (docs/design.md), its middleware stack alone cost more than half the throughput of
