@@ -30,6 +30,8 @@ from __future__ import annotations
 import contextvars
 import math
 import re
+import threading
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -278,6 +280,78 @@ class Judgement:
         return self.status == 200
 
 
+@dataclass(frozen=True)
+class _Schemas:
+    """The contract's schemas, built for the validator's two jobs: a pure function of the contract.
+
+    Building them walks the whole contract (the copy openapi-core reads has every `$ref`
+    inlined) and compiles one schema per webhook: about 15 ms, which every mock server, `validate`
+    run and fuzzing judge would pay again for the same contract. `_schemas_of` builds them once per
+    contract object; they hold no state a judgement changes, so validators share them.
+    """
+
+    api: OpenAPI
+    """openapi-core, for what the kit's own walk does not explain (see the module docstring)."""
+    query: Any
+    """The query as one compiled object schema (deciding)."""
+    events: Mapping[str, Any]
+    """Each webhook's compiled event schema, by command (deciding)."""
+    params: Mapping[str, Any]
+    """Per parameter, for the query's explanation; empty if some parameter's type needs
+    openapi-core's casting (a boolean, an array), which then explains the whole query."""
+    bodies: Mapping[str, Any]
+    """Each webhook's event schema for the kit's discriminator-aware walk (explaining)."""
+
+    @classmethod
+    def build(cls, contract: Contract) -> _Schemas:
+        params = contract.parameters
+        components = contract.document.get("components")
+        query = {
+            "type": "object",
+            "required": [p.name for p in params if p.required],
+            "properties": {p.name: dict(p.schema) for p in params},
+        }
+        read_as_is = all(p.schema.get("type") in _READ_AS_IS for p in params)
+        return cls(
+            api=OpenAPI.from_dict(
+                _for_openapi_core(contract),
+                config=Config(spec_validator_cls=None, request_validator_cls=_KitRequestValidator),
+            ),
+            query=_compiled(contract, query),
+            events={w.command: _compiled(contract, {"$ref": w.request_ref}) for w in contract.webhooks},
+            params=(
+                {p.name: make_validator(RequestSchemaValidator, dict(p.schema), components) for p in params}
+                if read_as_is
+                else {}
+            ),
+            bodies={
+                w.command: make_validator(RequestSchemaValidator, {"$ref": w.request_ref}, components)
+                for w in contract.webhooks
+            },
+        )
+
+
+_built: weakref.WeakKeyDictionary[Contract, _Schemas] = weakref.WeakKeyDictionary()
+_building = threading.Lock()
+
+
+def _schemas_of(contract: Contract) -> _Schemas:
+    """The contract's `_Schemas`, built on first use and kept while the contract lives.
+
+    A `Contract` is not changed after it is made (its fingerprint is cached the same way); a
+    changed document is a new `Contract`, so it gets its own schemas.
+    """
+    with _building:
+        schemas = _built.get(contract)
+        if schemas is None:
+            schemas = _built[contract] = _Schemas.build(contract)
+        return schemas
+
+
+def _compiled(contract: Contract, schema: Mapping[str, Any]) -> Any:
+    return jsonschema_rs.Draft4Validator(contract.dereferenced(schema, bounded=True))
+
+
 class DeliveryValidator:
     """Judges deliveries and answers for one contract; build it once and reuse it (thread-safe)."""
 
@@ -288,39 +362,18 @@ class DeliveryValidator:
         self.signer = Signer(token, rule=self.contract.signing)
         self.sdkappid = sdkappid
         self.responses = ResponseChecker(self.contract)
-        self._api = OpenAPI.from_dict(
-            _for_openapi_core(self.contract),
-            config=Config(spec_validator_cls=None, request_validator_cls=_KitRequestValidator),
-        )
+        schemas = _schemas_of(self.contract)
+        self._api = schemas.api
+        self._query = schemas.query
+        self._events = schemas.events
+        self._param_schemas = schemas.params
+        self._bodies = schemas.bodies
         self._params: tuple[Parameter, ...] = self.contract.parameters
         self._may_be_empty = frozenset(p.name for p in self._params if p.allow_empty)
         self._app_param = self.contract.parameter("app-id").name
         self._casts = {
             p.name: _CASTS[str(p.schema.get("type"))] for p in self._params if p.schema.get("type") in _CASTS
         }
-        query_schema = {
-            "type": "object",
-            "required": [p.name for p in self._params if p.required],
-            "properties": {p.name: dict(p.schema) for p in self._params},
-        }
-        self._query = self._compile(query_schema)
-        self._events = {w.command: self._compile({"$ref": w.request_ref}) for w in self.contract.webhooks}
-        components = self.contract.document.get("components")
-        read_as_is = all(p.schema.get("type") in _READ_AS_IS for p in self._params)
-        self._param_schemas = (
-            {p.name: make_validator(RequestSchemaValidator, dict(p.schema), components) for p in self._params}
-            if read_as_is
-            else {}
-        )
-        """Per parameter, for the query's explanation; none if some parameter's type needs
-        openapi-core's casting (a boolean, an array), which then explains the whole query."""
-        self._bodies = {
-            w.command: make_validator(RequestSchemaValidator, {"$ref": w.request_ref}, components)
-            for w in self.contract.webhooks
-        }
-
-    def _compile(self, schema: Mapping[str, Any]) -> Any:
-        return jsonschema_rs.Draft4Validator(self.contract.dereferenced(schema, bounded=True))
 
     # ------------------------------------------------------------ whole requests
     def judge(
