@@ -83,6 +83,10 @@ def test_one_template_can_be_overridden(tmp_path: Path) -> None:
     assert run("python", "--out", out, "--templates", templates).returncode == 0
     assert (out / "__init__.py").read_text(encoding="utf-8") == '"""Custom package oa_webhooks."""\n'
     assert (out / "models.py").read_bytes() == (PACKAGE / "models.py").read_bytes()
+    # Compiled templates are kept for the process (render._CompiledTemplates): an edit still shows.
+    (templates / "__init__.py.j2").write_text('"""Edited {{ ctx.package }}."""\n', encoding="utf-8")
+    assert run("python", "--out", out, "--templates", templates).returncode == 0
+    assert (out / "__init__.py").read_text(encoding="utf-8") == '"""Edited oa_webhooks."""\n'
 
 
 def test_a_template_typo_is_an_error_not_an_empty_string(tmp_path: Path) -> None:

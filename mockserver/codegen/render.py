@@ -15,6 +15,7 @@ import ast
 import difflib
 import re
 import textwrap
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -83,6 +84,35 @@ def _py_bytes(value: str) -> str:
     return f"b{py_literal(value)}" if value.isascii() else f"{py_literal(value)}.encode()"
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates, kept in memory for the life of the process.
+
+    Each `generate` builds a new environment (the override directory may differ), and parsing
+    and compiling the kit's templates is most of a run's Jinja2 time (about 10 ms a template).
+    Jinja2 keys a bucket by the template's name and file and checks the source's checksum before
+    using it, so an edited template is compiled again; every environment shares one set of
+    options (`make_environment`), so one compiled form fits them all.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with self._lock:
+            code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = bucket.bytecode_to_string()
+        with self._lock:
+            self._code[bucket.key] = code
+
+
+_COMPILED = _CompiledTemplates()
+
+
 def make_environment(templates: Path | None = None, language: str = "python") -> jinja2.Environment:
     """The Jinja2 environment: user templates (if any) shadow the kit's, file by file."""
     loaders: list[jinja2.BaseLoader] = []
@@ -96,6 +126,7 @@ def make_environment(templates: Path | None = None, language: str = "python") ->
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,
+        bytecode_cache=_COMPILED,
     )
     env.filters["py"] = py_literal
     env.filters["pybytes"] = _py_bytes
