@@ -152,7 +152,7 @@ def test_journal_filters_and_order(fresh: InProcessMock) -> None:
     assert fresh.count(since=newest["received"]) == 1
     fresh.clear_requests()
     assert fresh.count() == 0
-    assert fresh.wait_for(1, timeout=0.2) == 0
+    assert fresh.wait_for(1, timeout=0.05) == 0
 
 
 def test_admin_api_refuses_bad_parameters(server: InProcessMock) -> None:
