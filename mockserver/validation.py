@@ -34,6 +34,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import jsonschema_rs
@@ -287,7 +288,8 @@ class _Schemas:
     Building them walks the whole contract (the copy openapi-core reads has every `$ref`
     inlined) and compiles one schema per webhook: about 15 ms, which every mock server, `validate`
     run and fuzzing judge would pay again for the same contract. `_schemas_of` builds them once per
-    contract object; they hold no state a judgement changes, so validators share them.
+    contract object; they hold no state a judgement changes, so validators share them (read-only
+    mappings, so that no validator can change another's).
     """
 
     api: OpenAPI
@@ -318,16 +320,20 @@ class _Schemas:
                 config=Config(spec_validator_cls=None, request_validator_cls=_KitRequestValidator),
             ),
             query=_compiled(contract, query),
-            events={w.command: _compiled(contract, {"$ref": w.request_ref}) for w in contract.webhooks},
-            params=(
+            events=MappingProxyType(
+                {w.command: _compiled(contract, {"$ref": w.request_ref}) for w in contract.webhooks}
+            ),
+            params=MappingProxyType(
                 {p.name: make_validator(RequestSchemaValidator, dict(p.schema), components) for p in params}
                 if read_as_is
                 else {}
             ),
-            bodies={
-                w.command: make_validator(RequestSchemaValidator, {"$ref": w.request_ref}, components)
-                for w in contract.webhooks
-            },
+            bodies=MappingProxyType(
+                {
+                    w.command: make_validator(RequestSchemaValidator, {"$ref": w.request_ref}, components)
+                    for w in contract.webhooks
+                }
+            ),
         )
 
 

@@ -119,6 +119,25 @@ def pytest_testnodedown(node: Any, error: object) -> None:
     _reached_on_workers.update(getattr(node, "workeroutput", {}).get(_REACHED, ()))
 
 
+_NARROWING = ("keyword", "deselect", "ignore", "ignore_glob", "lf", "stepwise")
+"""Options that leave tests of the tier out (-k, --deselect, --ignore, --ignore-glob, --lf, --sw)."""
+
+
+def _whole_fast_tier(config: pytest.Config) -> bool:
+    """Whether this session runs the whole fast tier: `-m "not slow"` over the test paths, from
+    wherever it was started, with nothing else left out and the tests run, not only listed.
+
+    The module-reach promise is the tier's: a run of one file, or `-k` a few tests, reaches less.
+    """
+    if config.getoption("markexpr") != FAST_TIER or config.option.collectonly:
+        return False
+    if any(config.getoption(name, default=None) for name in _NARROWING):
+        return False
+    roots = {(config.rootpath / path).resolve() for path in config.getini("testpaths")}
+    given = {(config.invocation_params.dir / arg.partition("::")[0]).resolve() for arg in config.args}
+    return given == roots
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """The fast tier (`make test-fast`, `-m "not slow"`) must still reach every module of the package.
 
@@ -130,10 +149,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if workeroutput is not None:  # an xdist worker: report, the controller decides
         workeroutput[_REACHED] = sorted(_loaded())
         return
-    if session.config.getoption("markexpr") != FAST_TIER or exitstatus != 0 or session.testscollected == 0:
+    if not _whole_fast_tier(session.config) or exitstatus != 0 or session.testscollected == 0:
         return
-    if session.config.option.collectonly or session.config.args_source != pytest.Config.ArgsSource.TESTPATHS:
-        return  # no test ran, or only the files named on the command line: the promise is the whole tier's
     missed = sorted(_package_modules() - _loaded() - _reached_on_workers)
     if missed:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -32,7 +32,6 @@ __all__ = [
     "StaleFile",
     "bundled_templates_dir",
     "compare",
-    "make_environment",
     "render_package",
     "write",
 ]
@@ -90,8 +89,9 @@ class _CompiledTemplates(jinja2.BytecodeCache):
     Each `generate` builds a new environment (the override directory may differ), and parsing
     and compiling the kit's templates is most of a run's Jinja2 time (about 10 ms a template).
     Jinja2 keys a bucket by the template's name and file and checks the source's checksum before
-    using it, so an edited template is compiled again; every environment shares one set of
-    options (`make_environment`), so one compiled form fits them all.
+    using it, so an edited template is compiled again. Its key holds neither the environment's
+    options nor its filters, which the compiled code depends on: every environment given this
+    cache is made by `_environment`, with one set of both, so one compiled form fits them all.
     """
 
     def __init__(self) -> None:
@@ -113,7 +113,7 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 _COMPILED = _CompiledTemplates()
 
 
-def make_environment(templates: Path | None = None, language: str = "python") -> jinja2.Environment:
+def _environment(templates: Path | None = None, language: str = "python") -> jinja2.Environment:
     """The Jinja2 environment: user templates (if any) shadow the kit's, file by file."""
     loaders: list[jinja2.BaseLoader] = []
     if templates is not None:
@@ -146,7 +146,7 @@ def _is_partial(name: str) -> bool:
 
 def _check_overrides(templates: Path) -> None:
     """An override must replace a kit template (or be a ``_partial.j2``): a typo would otherwise be ignored."""
-    kit = set(_template_names(make_environment(None)))
+    kit = set(_template_names(_environment(None)))
     names = sorted(path.name for path in templates.glob("*.j2"))
     if not names:
         raise RenderError(f"{templates} holds no *.j2 template to override the kit's ({', '.join(sorted(kit))})")
@@ -186,7 +186,7 @@ def render_package(context: CodegenContext, templates: Path | None = None) -> li
     """
     if templates is not None:
         _check_overrides(templates)
-    env = make_environment(templates)
+    env = _environment(templates)
     files: list[RenderedFile] = []
     for name in _template_names(env):
         if _is_partial(name):
