@@ -35,7 +35,7 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 import jsonschema_rs
 from openapi_core import Config, OpenAPI
@@ -183,13 +183,17 @@ def _named(validator: Any, value: Any, root: str) -> tuple[list[Violation], bool
     return violations_of([leaf for error in errors for leaf in _leaf(error)], root), cut
 
 
+_MISSING_PARAMETER = "required query parameter is missing"
+"""What both explanations of the query say of a required parameter that did not come."""
+
+
 def _explain_error(error: Exception) -> list[Violation]:
     """One openapi-core error as the kit's violations (field path + reason)."""
     cause = error.__cause__
     if isinstance(error, ParameterValidationError):
         where = f"query.{error.name}"
         if isinstance(error, MissingRequiredParameter):
-            return [Violation(where, "required query parameter is missing")]
+            return [Violation(where, _MISSING_PARAMETER)]
         schema_errors = getattr(cause, "schema_errors", None)
         if schema_errors:
             leaves = [leaf for e in schema_errors for leaf in _leaf(e)]
@@ -285,15 +289,12 @@ class Judgement:
 class _Schemas:
     """The contract's schemas, built for the validator's two jobs: a pure function of the contract.
 
-    Building them walks the whole contract (the copy openapi-core reads has every `$ref`
-    inlined) and compiles one schema per webhook: about 15 ms, which every mock server, `validate`
-    run and fuzzing judge would pay again for the same contract. `_schemas_of` builds them once per
-    contract object; they hold no state a judgement changes, so validators share them (read-only
-    mappings, so that no validator can change another's).
+    Building them compiles one schema per webhook, twice: about 7 ms, which every mock server,
+    `validate` run and fuzzing judge would pay again for the same contract. `_once_per_contract`
+    builds them once per contract object; they hold no state a judgement changes, so validators
+    share them (read-only mappings, so that no validator can change another's).
     """
 
-    api: OpenAPI
-    """openapi-core, for what the kit's own walk does not explain (see the module docstring)."""
     query: Any
     """The query as one compiled object schema (deciding)."""
     events: Mapping[str, Any]
@@ -315,10 +316,6 @@ class _Schemas:
         }
         read_as_is = all(p.schema.get("type") in _READ_AS_IS for p in params)
         return cls(
-            api=OpenAPI.from_dict(
-                _for_openapi_core(contract),
-                config=Config(spec_validator_cls=None, request_validator_cls=_KitRequestValidator),
-            ),
             query=_compiled(contract, query),
             events=MappingProxyType(
                 {w.command: _compiled(contract, {"$ref": w.request_ref}) for w in contract.webhooks}
@@ -337,21 +334,32 @@ class _Schemas:
         )
 
 
-_built: weakref.WeakKeyDictionary[Contract, _Schemas] = weakref.WeakKeyDictionary()
+def _openapi_core(contract: Contract) -> OpenAPI:
+    """openapi-core over the contract, for what the kit's own walk does not explain (see the
+    module docstring): built when first needed, since most processes never need it (7 ms)."""
+    return OpenAPI.from_dict(
+        _for_openapi_core(contract),
+        config=Config(spec_validator_cls=None, request_validator_cls=_KitRequestValidator),
+    )
+
+
+_Built = TypeVar("_Built")
+_built: weakref.WeakKeyDictionary[Contract, dict[Callable[[Contract], Any], Any]] = weakref.WeakKeyDictionary()
 _building = threading.Lock()
 
 
-def _schemas_of(contract: Contract) -> _Schemas:
-    """The contract's `_Schemas`, built on first use and kept while the contract lives.
+def _once_per_contract(contract: Contract, build: Callable[[Contract], _Built]) -> _Built:
+    """`build(contract)`, made on first use and kept while the contract lives.
 
     A `Contract` is not changed after it is made (its fingerprint is cached the same way); a
-    changed document is a new `Contract`, so it gets its own schemas.
+    changed document is a new `Contract`, so it gets its own. What is kept must not refer to the
+    contract itself, or it would keep it alive.
     """
     with _building:
-        schemas = _built.get(contract)
-        if schemas is None:
-            schemas = _built[contract] = _Schemas.build(contract)
-        return schemas
+        made = _built.setdefault(contract, {})
+        if build not in made:
+            made[build] = build(contract)
+        return made[build]  # type: ignore[no-any-return]
 
 
 def _compiled(contract: Contract, schema: Mapping[str, Any]) -> Any:
@@ -368,8 +376,7 @@ class DeliveryValidator:
         self.signer = Signer(token, rule=self.contract.signing)
         self.sdkappid = sdkappid
         self.responses = ResponseChecker(self.contract)
-        schemas = _schemas_of(self.contract)
-        self._api = schemas.api
+        schemas = _once_per_contract(self.contract, _Schemas.build)
         self._query = schemas.query
         self._events = schemas.events
         self._param_schemas = schemas.params
@@ -494,7 +501,7 @@ class DeliveryValidator:
     def _query_violations(self, query: Mapping[str, str]) -> tuple[list[Violation], bool]:
         """What the strict reading of the query refuses (faults, empties, casts), and the schema's yes/no.
 
-        The schema's "no" is explained by openapi-core (see `_explained`).
+        The schema's "no" is explained parameter by parameter (`_query_schema_violations`).
         """
         found: list[Violation] = []
         faults: Mapping[str, str] = getattr(query, "faults", {})
@@ -564,7 +571,7 @@ class DeliveryValidator:
                 where = f"query.{param.name}"
                 if param.name not in typed:
                     if param.required:
-                        found.append(Violation(where, "required query parameter is missing"))
+                        found.append(Violation(where, _MISSING_PARAMETER))
                     continue
                 named, stopped = _named(self._param_schemas[param.name], typed[param.name], where)
                 found.extend(named)
@@ -607,7 +614,7 @@ class DeliveryValidator:
         found: list[Violation] = []
         try:
             with explaining(EXPLAIN_BUDGET_S):
-                for error in self._api.iter_request_errors(request):
+                for error in _once_per_contract(self.contract, _openapi_core).iter_request_errors(request):
                     if not self._allowed_empty(error):
                         found.extend(_explain_error(error))
         except RecursionError:

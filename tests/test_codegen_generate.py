@@ -10,11 +10,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from mockserver.codegen import CodegenContext, RenderError, build_context, render_package
 from mockserver.codegen.context import PrefixCheck
 from mockserver.codegen.formatter import LINE_LENGTH, format_python
+from mockserver.codegen.render import _CompiledTemplates
 from mockserver.contract import Contract, load_contract
 from tests.support.cli import Ran, run_cli
 
@@ -189,3 +191,14 @@ def test_an_override_template_is_laid_out_too(tmp_path: Path, context: CodegenCo
 @pytest.fixture(scope="module")
 def context() -> CodegenContext:
     return build_context(load_contract(), "pkg")
+
+
+def test_the_compiled_template_cache_keeps_a_bounded_number() -> None:
+    """Each run's override directory may be new (a temporary one, say): the cache must not keep them all."""
+    cache = _CompiledTemplates()
+    count = cache.LIMIT + 10
+    sources = {f"t{i}.j2": f"{{{{ {i} }}}}" for i in range(count)}
+    for _ in range(2):  # the second environment reads back what the first stored, where it was kept
+        env = jinja2.Environment(loader=jinja2.DictLoader(sources), bytecode_cache=cache)
+        assert [env.get_template(f"t{i}.j2").render() for i in range(count)] == [str(i) for i in range(count)]
+    assert len(cache._code) == cache.LIMIT

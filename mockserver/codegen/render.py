@@ -92,7 +92,11 @@ class _CompiledTemplates(jinja2.BytecodeCache):
     using it, so an edited template is compiled again. Its key holds neither the environment's
     options nor its filters, which the compiled code depends on: every environment given this
     cache is made by `_environment`, with one set of both, so one compiled form fits them all.
+    Override directories differ from run to run (a temporary one each time, say), so it keeps
+    the `LIMIT` templates stored last, not every one it has seen.
     """
+
+    LIMIT = 64
 
     def __init__(self) -> None:
         self._code: dict[str, bytes] = {}
@@ -107,7 +111,10 @@ class _CompiledTemplates(jinja2.BytecodeCache):
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         code = bucket.bytecode_to_string()
         with self._lock:
+            self._code.pop(bucket.key, None)
             self._code[bucket.key] = code
+            while len(self._code) > self.LIMIT:
+                del self._code[next(iter(self._code))]
 
 
 _COMPILED = _CompiledTemplates()
